@@ -1,0 +1,121 @@
+// Package app wires SokoHub's parts together from a Config: the database,
+// Redis and the queue, the services, the gateway and the worker. main, the
+// dev stack and the end-to-end tests all build the process through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/auth"
+	"github.com/sokohub/sokohub/internal/config"
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/gateway"
+	"github.com/sokohub/sokohub/internal/mpesa"
+	"github.com/sokohub/sokohub/internal/notify"
+	"github.com/sokohub/sokohub/internal/payments"
+	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/secrets"
+	"github.com/sokohub/sokohub/internal/tokens"
+	"github.com/sokohub/sokohub/internal/webhooks"
+	"github.com/sokohub/sokohub/tenants/checkout"
+	"github.com/sokohub/sokohub/tenants/storefront"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// App is one process's set of parts.
+type App struct {
+	Config    *config.Config
+	Log       *slog.Logger
+	DB        *bun.DB
+	Redis     *queue.Redis
+	Queue     *queue.Client
+	Names     queue.Names
+	Auth      *auth.Service
+	Vault     *stores.Vault
+	Payments  *payments.Service
+	Checkout  *checkout.Service
+	Endpoints *webhooks.Endpoints
+	Relay     *webhooks.Relay
+	Deliverer *webhooks.Deliverer
+	Notify    *notify.Service
+}
+
+// New connects to the database and Redis, migrates when migrate is set,
+// and builds the services.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*App, error) {
+	if cfg.MasterKey == nil {
+		return nil, errors.New("app: no master key (SOKOHUB_MASTER_KEY)")
+	}
+	keys, err := secrets.NewKeyring(cfg.MasterKey)
+	if err != nil {
+		return nil, fmt.Errorf("SOKOHUB_MASTER_KEY: %w", err)
+	}
+	d, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Names: queue.Names{Namespace: cfg.RedisNamespace}}
+	if migrate {
+		if err := a.migrate(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if a.Redis, err = queue.ConnectRedis(ctx, cfg.RedisURL); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Queue = queue.NewClient(a.Redis.Client, a.Names)
+	a.build(keys)
+	return a, nil
+}
+
+func (a *App) migrate(ctx context.Context) error {
+	m, err := db.NewMigrator(a.DB)
+	if err != nil {
+		return err
+	}
+	return m.Up(ctx)
+}
+
+func (a *App) build(keys *secrets.Keyring) {
+	cfg := a.Config
+	derive := tokens.NewDeriver(cfg.MasterKey)
+	a.Auth = auth.NewService(a.DB)
+	a.Vault = stores.NewVault(keys)
+	daraja := mpesa.NewClient(mpesa.Options{BaseURL: cfg.DarajaURL, HTTPClient: &http.Client{Timeout: 15 * time.Second},
+		Tokens: mpesa.NewRedisTokenCache(a.Redis.Client, cfg.RedisNamespace+":")})
+	a.Payments = payments.NewService(payments.Config{DB: a.DB, Daraja: daraja, Vault: a.Vault, Queue: a.Queue,
+		PublicURL: cfg.PublicURL, Tokens: derive, QueryDelay: cfg.QueryDelay, Logger: a.Log})
+	a.Checkout = checkout.NewService(a.DB, a.Payments, derive)
+	production := cfg.Mode == config.ModeProduction
+	a.Endpoints = webhooks.NewEndpoints(keys, production)
+	a.Notify = notify.NewService(a.DB, notify.LogProvider{Log: a.Log}, cfg.PublicURL, derive)
+	a.Relay = webhooks.NewRelay(a.DB, a.Queue, a.Log, a.Notify.Fanout)
+	sender := webhooks.NewSender(webhooks.SenderOptions{Policy: webhooks.EgressPolicy{AllowPrivate: !production},
+		RequireHTTPS: production})
+	a.Deliverer = webhooks.NewDeliverer(a.DB, a.Endpoints, sender)
+}
+
+// Gateway builds the HTTP app; sim, when set, is mounted under /daraja.
+func (a *App) Gateway(sim http.Handler) *fiber.App {
+	return gateway.New(gateway.Deps{DB: a.DB, Auth: a.Auth, Vault: a.Vault, Endpoints: a.Endpoints, Checkout: a.Checkout,
+		Payments: a.Payments, Notify: a.Notify, Logger: a.Log, Simulator: sim,
+		Pages: storefront.New(storefront.Deps{DB: a.DB, Checkout: a.Checkout, Tokens: tokens.NewDeriver(a.Config.MasterKey), Logger: a.Log})})
+}
+
+// Close releases the database and Redis.
+func (a *App) Close() {
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	_ = a.DB.Close()
+}

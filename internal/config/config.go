@@ -1,0 +1,163 @@
+// Package config reads SokoHub's configuration from the environment and
+// validates it once, at start, so a bad value fails loudly before any traffic.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sokohub/sokohub/internal/secrets"
+)
+
+// Mode says whether the process runs as a local development stack or in
+// production. Production refuses loopback webhook targets and plain-HTTP
+// callback URLs.
+type Mode string
+
+// Modes.
+const (
+	ModeDev        Mode = "dev"
+	ModeProduction Mode = "production"
+)
+
+// Config is every setting of the binary. Field comments name the variable
+// and the default.
+type Config struct {
+	Mode Mode
+	// HTTPAddr is SOKOHUB_HTTP_ADDR. Defaults to 127.0.0.1:8080.
+	HTTPAddr string
+	// DatabaseURL is SOKOHUB_DATABASE_URL: postgres://… or sqlite:<path>.
+	// Dev defaults to sqlite:<DataDir>/sokohub.db.
+	DatabaseURL string
+	// RedisURL is SOKOHUB_REDIS_URL (redis://…). Empty in dev means an
+	// embedded Redis.
+	RedisURL string
+	// RedisNamespace is SOKOHUB_REDIS_NAMESPACE, prefixed to every queue
+	// and key, so several deployments (or test runs) can share one Redis.
+	// Defaults to "sokohub".
+	RedisNamespace string
+	// PublicURL is SOKOHUB_PUBLIC_URL, the base of the callback URLs given
+	// to Daraja and of links sent to customers.
+	PublicURL string
+	// DarajaURL is SOKOHUB_DARAJA_URL, the Daraja base URL (the simulator
+	// in dev and tests).
+	DarajaURL string
+	// MasterKey is SOKOHUB_MASTER_KEY (base64 of 32 bytes), the key that
+	// wraps stored credentials. Dev generates one into DataDir.
+	MasterKey []byte
+	// DataDir is SOKOHUB_DATA_DIR. Defaults to ./data.
+	DataDir string
+	// SimDelay is SOKOHUB_SIM_DELAY, how long the simulator's virtual
+	// customer takes to answer a prompt. Defaults to 2s.
+	SimDelay time.Duration
+	// QueryDelay is SOKOHUB_QUERY_DELAY, how long after a prompt the first
+	// STK Query is sent when no callback has settled the attempt. Defaults
+	// to 30s (Daraja answers "being processed" for the first ~20 s).
+	QueryDelay time.Duration
+}
+
+// Load builds a Config for mode from getenv (os.Getenv in main, a map in
+// tests). In dev mode missing values get local defaults; in production the
+// required ones must be set. Errors name the variable at fault.
+func Load(mode Mode, getenv func(string) string) (*Config, error) {
+	c := &Config{
+		Mode:           mode,
+		HTTPAddr:       or(getenv("SOKOHUB_HTTP_ADDR"), "127.0.0.1:8080"),
+		DatabaseURL:    getenv("SOKOHUB_DATABASE_URL"),
+		RedisURL:       getenv("SOKOHUB_REDIS_URL"),
+		RedisNamespace: or(getenv("SOKOHUB_REDIS_NAMESPACE"), "sokohub"),
+		PublicURL:      strings.TrimRight(getenv("SOKOHUB_PUBLIC_URL"), "/"),
+		DarajaURL:      strings.TrimRight(getenv("SOKOHUB_DARAJA_URL"), "/"),
+		DataDir:        or(getenv("SOKOHUB_DATA_DIR"), "./data"),
+	}
+	var err error
+	if c.SimDelay, err = duration(getenv, "SOKOHUB_SIM_DELAY", 2*time.Second); err != nil {
+		return nil, err
+	}
+	if c.QueryDelay, err = duration(getenv, "SOKOHUB_QUERY_DELAY", 30*time.Second); err != nil {
+		return nil, err
+	}
+	if mode == ModeDev {
+		c.devDefaults()
+	}
+	if key := getenv("SOKOHUB_MASTER_KEY"); key != "" {
+		if c.MasterKey, err = secrets.ParseMasterKey(key); err != nil {
+			return nil, fmt.Errorf("SOKOHUB_MASTER_KEY: %w", err)
+		}
+	}
+	return c, c.validate()
+}
+
+// devDefaults points everything at the one-process stack: SQLite under the
+// data dir, the embedded Redis, and the simulator mounted on our own port.
+func (c *Config) devDefaults() {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "sokohub.db")
+	}
+	base := "http://" + c.HTTPAddr
+	if c.PublicURL == "" {
+		c.PublicURL = base
+	}
+	if c.DarajaURL == "" {
+		c.DarajaURL = base + "/daraja"
+	}
+}
+
+func (c *Config) validate() error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("SOKOHUB_DATABASE_URL is required (postgres://… or sqlite:<path>)")
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
+		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		return fmt.Errorf("SOKOHUB_DATABASE_URL must start with postgres:// or sqlite:")
+	}
+	if c.Mode == ModeProduction && c.RedisURL == "" {
+		return fmt.Errorf("SOKOHUB_REDIS_URL is required (redis://host:6379/0)")
+	}
+	if err := checkURL("SOKOHUB_PUBLIC_URL", c.PublicURL); err != nil {
+		return err
+	}
+	if err := checkURL("SOKOHUB_DARAJA_URL", c.DarajaURL); err != nil {
+		return err
+	}
+	if c.Mode == ModeProduction && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("SOKOHUB_PUBLIC_URL must be https in production (Daraja refuses plain-HTTP callbacks)")
+	}
+	if c.Mode == ModeProduction && c.MasterKey == nil {
+		return fmt.Errorf("SOKOHUB_MASTER_KEY is required (base64 of 32 random bytes)")
+	}
+	return nil
+}
+
+func checkURL(name, v string) error {
+	if v == "" {
+		return fmt.Errorf("%s is required", name)
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s must be an absolute http(s) URL", name)
+	}
+	return nil
+}
+
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s must be a Go duration such as 2s or 500ms", name)
+	}
+	return d, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,82 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/sokohub/sokohub/internal/app"
+	"github.com/sokohub/sokohub/internal/config"
+	"github.com/sokohub/sokohub/internal/mpesa/simulator"
+)
+
+// Stack is a running dev stack.
+type Stack struct {
+	App       *app.App
+	Simulator *simulator.Simulator
+	URL       string
+	stop      context.CancelFunc
+	done      chan error
+}
+
+// Start runs everything in this process on ln (its address must match
+// cfg.HTTPAddr's use in PublicURL and DarajaURL), migrating and seeding
+// first.
+func Start(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.Logger) (*Stack, error) {
+	if cfg.MasterKey == nil {
+		key, err := MasterKey(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("devstack: master key: %w", err)
+		}
+		cfg.MasterKey = key
+	}
+	a, err := app.New(ctx, cfg, log, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := Seed(ctx, a); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("devstack: seed: %w", err)
+	}
+	sim := simulator.New(simulator.Config{Delay: cfg.SimDelay, BasePath: "/daraja", Logger: log.With("component", "simulator")})
+	ctx, stop := context.WithCancel(ctx)
+	s := &Stack{App: a, Simulator: sim, URL: "http://" + ln.Addr().String(), stop: stop, done: make(chan error, 2)}
+	gw := a.Gateway(sim.Handler())
+	go func() { s.done <- gw.Listener(ln) }()
+	go func() { s.done <- a.RunWorker(ctx, 20) }()
+	go func() {
+		<-ctx.Done()
+		_ = gw.Shutdown()
+	}()
+	return s, nil
+}
+
+// Stop shuts the stack down: gateway first, then the worker, then the
+// simulator, then the database and Redis.
+func (s *Stack) Stop() {
+	s.stop()
+	<-s.done
+	<-s.done
+	s.Simulator.Close()
+	s.App.Close()
+}
+
+// Banner tells a newcomer where everything is.
+func (s *Stack) Banner(w io.Writer) {
+	fmt.Fprintf(w, `
+SokoHub dev stack is up.
+
+  Storefront      %[1]s/s/demo
+  API             %[1]s/api/v1   (merchant login: %[2]s / %[3]s)
+  Daraja sim      %[1]s/daraja/simulator
+  Virtual phone   %[1]s/daraja/simulator/phone/254712345678
+  Health          %[1]s/healthz
+
+Buy something at the storefront with phone 0712 345 678 and watch the
+prompt on the virtual phone. Test numbers: 254700000001 insufficient funds,
+254700000002 cancels, 254700000003 wrong PIN, 254708374149 never answers.
+Press Ctrl-C to stop.
+`, s.URL, DemoEmail, DemoPassword)
+}

@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/sokohub/sokohub/internal/payments"
+	"github.com/sokohub/sokohub/tenants/catalog"
+	"github.com/sokohub/sokohub/tenants/checkout"
+	"github.com/sokohub/sokohub/tenants/orders"
+)
+
+func (h *handlers) storefrontProducts(c *fiber.Ctx) error {
+	ps, err := catalog.List(c.UserContext(), h.DB, currentStore(c).ID)
+	if err != nil {
+		return err
+	}
+	return list(c, ps)
+}
+
+// paymentStatus is what the customer sees of their latest attempt.
+type paymentStatus struct {
+	ID            string `json:"id,omitempty"`
+	Status        string `json:"status"`
+	FailureReason string `json:"failure_reason,omitempty"`
+	Receipt       string `json:"receipt,omitempty"`
+}
+
+func statusOf(a *payments.Attempt) paymentStatus {
+	return paymentStatus{ID: a.ID, Status: a.Status, FailureReason: a.FailureReason, Receipt: a.Receipt}
+}
+
+func (h *handlers) placeOrder(c *fiber.Ctx) error {
+	var in struct {
+		Items    []checkout.Line `json:"items"`
+		Phone    string          `json:"phone"`
+		Customer struct {
+			Name  string `json:"name"`
+			Email string `json:"email"`
+		} `json:"customer"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	p, err := h.Checkout.Place(c.UserContext(), currentStore(c), checkout.Cart{Items: in.Items, Phone: in.Phone,
+		Name: in.Customer.Name, Email: in.Customer.Email})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": p.Order.ID, "number": p.Order.Number, "status": p.Order.Status,
+		"total": p.Order.Total, "currency": p.Order.Currency, "payment": statusOf(p.Attempt), "token": p.Token})
+}
+
+func (h *handlers) customerOrder(c *fiber.Ctx) error {
+	o, err := orders.GetForCustomer(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"), c.Get("X-Order-Token"))
+	if err != nil {
+		return err
+	}
+	a, err := payments.Latest(c.UserContext(), h.DB, o.StoreID, o.ID)
+	if err != nil {
+		return err
+	}
+	items, err := orders.Items(c.UserContext(), h.DB, o.StoreID, o.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": o.ID, "number": o.Number, "status": o.Status, "total": o.Total, "currency": o.Currency,
+		"receipt": o.Receipt, "items": items, "payment": statusOf(a)})
+}
+
+func (h *handlers) retryPayment(c *fiber.Ctx) error {
+	o, err := orders.GetForCustomer(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"), c.Get("X-Order-Token"))
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Phone string `json:"phone"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+	}
+	a, err := h.Checkout.Retry(c.UserContext(), currentStore(c), o, in.Phone)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": o.ID, "status": o.Status, "payment": statusOf(a)})
+}

@@ -1,0 +1,29 @@
+package gateway
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/sokohub/sokohub/internal/payments"
+)
+
+// stkCallback stores whatever Daraja (or anyone) posts and answers at
+// once. Daraja never retries a callback, so the only thing that could lose
+// one is not storing it: no parsing happens here. Bodies are read raw (no
+// decompression), capped, and copied before they outlive the handler.
+func (h *handlers) stkCallback(c *fiber.Ctx) error {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return Fail(fiber.StatusUnsupportedMediaType, "unsupported_encoding", "Send the callback uncompressed.")
+	}
+	raw := c.Request().Body()
+	if len(raw) > payments.MaxCallbackBytes {
+		raw = raw[:payments.MaxCallbackBytes]
+	}
+	body := append([]byte(nil), raw...)
+	token := strings.Clone(c.Params("token"))
+	if err := h.Payments.Receive(c.UserContext(), token, body, c.IP()); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"ResultCode": 0, "ResultDesc": "Accepted"})
+}

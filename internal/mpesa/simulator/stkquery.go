@@ -1,0 +1,82 @@
+package simulator
+
+import "net/http"
+
+const (
+	msgQueryAccepted = "The service request has been accepted successsfully" // sic: three s's
+	msgStillPending  = "The transaction is still under processing"
+	codeStillPending = "4999"
+)
+
+type queryResponse struct {
+	ResponseCode        string `json:"ResponseCode"`
+	ResponseDescription string `json:"ResponseDescription"`
+	MerchantRequestID   string `json:"MerchantRequestID"`
+	CheckoutRequestID   string `json:"CheckoutRequestID"`
+	ResultCode          string `json:"ResultCode"` // a string here, unlike the callback
+	ResultDesc          string `json:"ResultDesc"`
+}
+
+// handleQuery serves POST /mpesa/stkpushquery/v1/query.
+func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeDarajaError(w, errMethod)
+		return
+	}
+	if !s.authorized(r) {
+		writeDarajaError(w, errInvalidToken)
+		return
+	}
+	b, derr := decodeBody(w, r)
+	if derr != nil {
+		writeDarajaError(w, derr)
+		return
+	}
+	sc, derr := s.checkMerchant(b)
+	if derr != nil {
+		writeDarajaError(w, derr)
+		return
+	}
+	id, _ := b["CheckoutRequestID"].(string)
+	if id == "" {
+		writeDarajaError(w, invalid("CheckoutRequestID"))
+		return
+	}
+
+	s.mu.Lock()
+	rec, ok := s.txs[id]
+	if !ok || rec.ShortCode != sc.Code {
+		s.mu.Unlock()
+		writeDarajaError(w, errTxDoesNotExist)
+		return
+	}
+	resp := queryResponse{
+		ResponseCode:        "0",
+		ResponseDescription: msgQueryAccepted,
+		MerchantRequestID:   rec.MerchantRequestID,
+		CheckoutRequestID:   rec.CheckoutRequestID,
+		ResultCode:          rec.ResultCode,
+		ResultDesc:          rec.ResultDesc,
+	}
+	pending := rec.State == StatePending
+	shape := rec.queries % 3
+	if pending {
+		rec.queries++
+	}
+	s.mu.Unlock()
+
+	if !pending {
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
+	// The three pending answers seen on the sandbox, in rotation.
+	switch shape {
+	case 0:
+		writeDarajaError(w, &darajaError{http.StatusInternalServerError, codeBusiness, msgBeingProcessed})
+	case 1:
+		resp.ResultCode, resp.ResultDesc = codeStillPending, msgStillPending
+		writeJSON(w, http.StatusOK, resp)
+	default:
+		writeDarajaError(w, &darajaError{http.StatusOK, codeBusiness, ""})
+	}
+}

@@ -1,0 +1,95 @@
+// Package outbox records domain events in the same transaction as the change
+// that caused them. The worker relays them to webhooks and notifications, so
+// an event is never lost when Redis or a receiver is down, and never sent for
+// a change that rolled back.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+)
+
+// Event types of the catalogue.
+const (
+	OrderCreated       = "order.created"
+	OrderPaid          = "order.paid"
+	OrderPaymentFailed = "order.payment_failed"
+	OrderExpired       = "order.expired"
+	OrderCancelled     = "order.cancelled"
+	OrderFulfilled     = "order.fulfilled"
+	PaymentOverpaid    = "payment.overpaid"
+	PaymentUnmatched   = "payment.unmatched"
+	EndpointTest       = "endpoint.test"
+)
+
+// Event is one row of the outbox. Payload is the JSON body sellers receive.
+type Event struct {
+	bun.BaseModel `bun:"table:events"`
+
+	ID        string    `bun:",pk" json:"id"`
+	StoreID   string    `json:"store_id"`
+	Type      string    `json:"type"`
+	OrderID   string    `bun:",nullzero" json:"order_id,omitempty"`
+	Payload   string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	RelayedAt time.Time `bun:",nullzero" json:"-"`
+}
+
+// Envelope is the shape of every webhook body: the event's identity around
+// its data.
+type Envelope struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	CreatedAt time.Time `json:"created_at"`
+	StoreID   string    `json:"store_id"`
+	Data      any       `json:"data"`
+}
+
+// Record writes an event of type typ about data into the outbox through
+// tx, and returns it. Call it inside the transaction that made the change.
+func Record(ctx context.Context, tx bun.IDB, storeID, typ, orderID string, data any) (*Event, error) {
+	e := &Event{ID: db.NewID("evt"), StoreID: storeID, Type: typ, OrderID: orderID, CreatedAt: db.Now()}
+	body, err := json.Marshal(Envelope{ID: e.ID, Type: typ, CreatedAt: e.CreatedAt, StoreID: storeID, Data: data})
+	if err != nil {
+		return nil, err
+	}
+	e.Payload = string(body)
+	if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Get loads one event.
+func Get(ctx context.Context, idb bun.IDB, id string) (*Event, error) {
+	e := new(Event)
+	err := idb.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
+	return e, db.NotFound(err)
+}
+
+// Unrelayed lists events the relay has not handled yet, oldest first, that
+// are older than minAge (younger ones are still on their way through the
+// queue).
+func Unrelayed(ctx context.Context, idb bun.IDB, minAge time.Duration, limit int) ([]Event, error) {
+	var es []Event
+	err := idb.NewSelect().Model(&es).
+		Where("relayed_at IS NULL").Where("created_at < ?", db.Now().Add(-minAge)).
+		Order("created_at").Limit(int64(limit)).Scan(ctx)
+	return es, err
+}
+
+// MarkRelayed records that the relay handled event id; it reports false
+// when another run already had.
+func MarkRelayed(ctx context.Context, tx bun.IDB, id string) (bool, error) {
+	res, err := tx.NewUpdate().Model((*Event)(nil)).Set("relayed_at = ?", db.Now()).
+		Where("id = ?", id).Where("relayed_at IS NULL").Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	return db.Affected(res) == 1, nil
+}

@@ -1,0 +1,165 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/mpesa"
+	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/tenants/orders"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// pushClaim is how long one worker owns an attempt's push; a crashed
+// worker's claim lapses and the task's retry (or the sweeper) takes over.
+const pushClaim = 2 * time.Minute
+
+// HandlePush is the payment:stk_push task: it sends the attempt's STK Push
+// and records Daraja's synchronous answer. "Accepted" only means the prompt
+// is on its way; it never pays anything.
+func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
+	p, err := queue.Decode(t)
+	if err != nil {
+		return err
+	}
+	a, ok, err := s.claimPush(ctx, p.ID)
+	if err != nil || !ok {
+		return err
+	}
+	log := s.log.With("attempt_id", a.ID, "store_id", a.StoreID)
+	req, creds, err := s.pushRequest(ctx, a)
+	if err != nil {
+		log.WarnContext(ctx, "stk push not sent", "err", err)
+		return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: neutralReason, MerchantReason: err.Error()})
+	}
+	res, err := s.daraja.Push(ctx, creds, req)
+	if err != nil {
+		// The outcome is unknown: the prompt may be on the phone. The
+		// callback token still ties any callback to this attempt.
+		return s.retryOrReject(ctx, a, fmt.Errorf("stk push: %w", err))
+	}
+	log.InfoContext(ctx, "stk push answered", "outcome", res.Outcome.String(), "error_code", res.ErrorCode)
+	switch res.Outcome {
+	case mpesa.OutcomeAccepted:
+		return s.markPrompted(ctx, a, res)
+	case mpesa.OutcomeThrottled, mpesa.OutcomeTransient:
+		return s.retryOrReject(ctx, a, fmt.Errorf("daraja %s: %s", res.ErrorCode, res.Message))
+	default:
+		return s.reject(ctx, a, pushFailure(res))
+	}
+}
+
+// claimPush takes the attempt for this run, so two deliveries of the task
+// never prompt the customer twice.
+func (s *Service) claimPush(ctx context.Context, id string) (*Attempt, bool, error) {
+	now := db.Now()
+	res, err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = ?", now).Set("updated_at = ?", now).
+		Where("id = ?", id).Where("status = ?", StatusQueued).
+		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("push_started_at IS NULL").WhereOr("push_started_at < ?", now.Add(-pushClaim))
+		}).Exec(ctx)
+	if err != nil || db.Affected(res) == 0 {
+		return nil, false, err
+	}
+	a, err := get(ctx, s.db, id)
+	return a, err == nil, err
+}
+
+func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushRequest, mpesa.Credentials, error) {
+	var req mpesa.PushRequest
+	amount, err := mpesa.Shillings(a.Amount, a.Currency)
+	if err != nil {
+		return req, mpesa.Credentials{}, err
+	}
+	store, err := stores.ByID(ctx, s.db, a.StoreID)
+	if err != nil {
+		return req, mpesa.Credentials{}, err
+	}
+	o, err := orders.Get(ctx, s.db, a.StoreID, a.OrderID)
+	if err != nil {
+		return req, mpesa.Credentials{}, err
+	}
+	creds, err := s.vault.Credentials(ctx, s.db, a.StoreID)
+	if err != nil {
+		return req, mpesa.Credentials{}, fmt.Errorf("store has no usable M-Pesa credentials: %w", err)
+	}
+	return mpesa.PushRequest{Amount: amount, Phone: a.Phone, CallbackURL: s.CallbackURL(a.ID),
+		AccountReference: AccountReference(store.Slug, o.Number), Description: "Order " + strconv.FormatInt(o.Number, 10)}, creds, nil
+}
+
+// AccountReference names the store and order in the customer's prompt
+// and SMS within Daraja's 12 characters: the slug shortened to fit, then
+// the order number ("MAMA-MBOGA-1042" becomes "MAMA-ME-1042").
+func AccountReference(slug string, number int64) string {
+	n := "-" + strconv.FormatInt(number, 10)
+	room := 12 - len(n)
+	s := strings.ToUpper(slug)
+	if len(s) > room {
+		s = strings.TrimRight(s[:room], "-")
+	}
+	return mpesa.AccountReference(s + n)
+}
+
+func (s *Service) markPrompted(ctx context.Context, a *Attempt, res mpesa.PushResult) error {
+	// The callback may have beaten us here (the simulator answers at once):
+	// record the ids, but only move the status if still queued.
+	_, err := s.db.NewUpdate().Model((*Attempt)(nil)).
+		Set("status = CASE WHEN status = ? THEN ? ELSE status END", StatusQueued, StatusPrompted).
+		Set("checkout_request_id = ?", res.CheckoutRequestID).Set("merchant_request_id = ?", res.MerchantRequestID).
+		Set("updated_at = ?", db.Now()).
+		Where("id = ?", a.ID).
+		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("checkout_request_id IS NULL").WhereOr("checkout_request_id = ?", res.CheckoutRequestID)
+		}).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	s.scheduleQuery(ctx, a, 0)
+	return nil
+}
+
+// retryOrReject lets Asynq retry a push that failed for a passing reason,
+// and gives up on the last try so the customer can start again.
+func (s *Service) retryOrReject(ctx context.Context, a *Attempt, cause error) error {
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	if retried < maxRetry {
+		// Release the claim so the retry can take it.
+		_, err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = NULL").
+			Where("id = ?", a.ID).Where("status = ?", StatusQueued).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		return cause
+	}
+	return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: busyReason, MerchantReason: cause.Error()})
+}
+
+// reject records that Daraja never prompted the customer for attempt a.
+func (s *Service) reject(ctx context.Context, a *Attempt, info mpesa.ResultInfo) error {
+	return db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		now := db.Now()
+		res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", StatusRejected).
+			Set("failure_reason = ?", info.CustomerReason).Set("merchant_reason = ?", info.MerchantReason).
+			Set("result_code = ?", nullable(info.Code)).Set("resolved_at = ?", now).Set("updated_at = ?", now).
+			Where("id = ?", a.ID).Where("status = ?", StatusQueued).Exec(ctx)
+		if err != nil || db.Affected(res) == 0 {
+			return err
+		}
+		return s.recordFailure(ctx, tx, a)
+	})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

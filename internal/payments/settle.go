@@ -1,0 +1,163 @@
+package payments
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/mpesa"
+	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/tenants/orders"
+)
+
+// result is what Daraja said about an attempt, from a callback or a query.
+type result struct {
+	Code, Desc string
+	// Receipt, HasAmount/AmountCents and PayerPhone come only with a
+	// success callback; a query answer carries none of them.
+	Receipt     string
+	AmountCents int64
+	HasAmount   bool
+	PayerPhone  string
+	Source      string // "callback" or "query"
+}
+
+// settle applies r to attempt a inside tx and reports what it did. Every
+// move is a conditional UPDATE: a duplicate or late result finds nothing
+// to change, except filling in a receipt that an earlier query could not
+// give.
+func (s *Service) settle(ctx context.Context, tx bun.IDB, a *Attempt, r result) (string, error) {
+	info := mpesa.Classify(r.Code)
+	switch info.Kind {
+	case mpesa.ResultSuccess:
+		return s.settleSuccess(ctx, tx, a, r)
+	case mpesa.ResultFailed, mpesa.ResultConfigError:
+		return s.settleFailure(ctx, tx, a, r, info, StatusFailed)
+	case mpesa.ResultTimedOut:
+		return s.settleFailure(ctx, tx, a, r, info, StatusTimedOut)
+	case mpesa.ResultPending:
+		return "pending", nil
+	default:
+		// Never treat a code we do not know as a failure: money may have
+		// moved. The attempt stays open and the sweeper keeps asking.
+		s.log.ErrorContext(ctx, "ALERT unknown M-Pesa result code; attempt left unresolved",
+			"attempt_id", a.ID, "store_id", a.StoreID, "result_code", r.Code, "source", r.Source)
+		return "unknown_result_code", nil
+	}
+}
+
+func (s *Service) settleSuccess(ctx context.Context, tx bun.IDB, a *Attempt, r result) (string, error) {
+	if r.Source == "callback" && r.Receipt == "" {
+		return "success_without_receipt", nil
+	}
+	if r.HasAmount && r.AmountCents != a.Amount {
+		s.log.ErrorContext(ctx, "ALERT callback amount differs from the prompt; order not paid",
+			"attempt_id", a.ID, "store_id", a.StoreID, "prompted", a.Amount, "paid", r.AmountCents)
+		_, err := outbox.Record(ctx, tx, a.StoreID, outbox.PaymentUnmatched, a.OrderID, map[string]any{
+			"attempt_id": a.ID, "prompted_amount": a.Amount, "paid_amount": r.AmountCents, "currency": a.Currency, "receipt": r.Receipt})
+		return "amount_mismatch", err
+	}
+	now := db.Now()
+	// Money moved: whatever we believed before (failed, timed out, even
+	// rejected after a lost push answer), the attempt succeeded.
+	res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", StatusSucceeded).
+		Set("receipt = ?", nullable(r.Receipt)).Set("result_code = ?", r.Code).Set("result_desc = ?", r.Desc).
+		Set("payer_phone = ?", nullable(r.PayerPhone)).Set("failure_reason = NULL").Set("merchant_reason = NULL").
+		Set("resolved_at = ?", now).Set("updated_at = ?", now).
+		Where("id = ?", a.ID).Where("status <> ?", StatusSucceeded).Exec(ctx)
+	if err != nil {
+		return "", err
+	}
+	if db.Affected(res) == 0 {
+		return s.fillReceipt(ctx, tx, a, r.Receipt)
+	}
+	paid, err := orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, r.Receipt)
+	if err != nil {
+		return "", err
+	}
+	if !paid {
+		// The order was paid by another attempt: the customer paid twice.
+		_, err := outbox.Record(ctx, tx, a.StoreID, outbox.PaymentOverpaid, a.OrderID, map[string]any{
+			"attempt_id": a.ID, "amount": a.Amount, "currency": a.Currency, "receipt": r.Receipt})
+		return "overpaid", err
+	}
+	return "paid", s.recordOrderEvent(ctx, tx, a, outbox.OrderPaid)
+}
+
+// fillReceipt handles a success for an attempt already settled as a
+// success (by a query, or by this same callback delivered twice).
+func (s *Service) fillReceipt(ctx context.Context, tx bun.IDB, a *Attempt, receipt string) (string, error) {
+	if receipt == "" {
+		return "duplicate", nil
+	}
+	res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("receipt = ?", receipt).Set("updated_at = ?", db.Now()).
+		Where("id = ?", a.ID).Where("receipt IS NULL").Exec(ctx)
+	if err != nil || db.Affected(res) == 0 {
+		return "duplicate", err
+	}
+	return "receipt_filled", orders.FillReceipt(ctx, tx, a.StoreID, a.OrderID, receipt)
+}
+
+func (s *Service) settleFailure(ctx context.Context, tx bun.IDB, a *Attempt, r result, info mpesa.ResultInfo, status string) (string, error) {
+	now := db.Now()
+	res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", status).
+		Set("result_code = ?", r.Code).Set("result_desc = ?", r.Desc).
+		Set("failure_reason = ?", info.CustomerReason).Set("merchant_reason = ?", info.MerchantReason).
+		Set("resolved_at = ?", now).Set("updated_at = ?", now).
+		Where("id = ?", a.ID).Where("status IN (?)", bun.In([]string{StatusQueued, StatusPrompted})).Exec(ctx)
+	if err != nil || db.Affected(res) == 0 {
+		return "duplicate", err
+	}
+	return status, s.recordFailure(ctx, tx, a)
+}
+
+// recordFailure tells the seller and the customer that an attempt failed;
+// the order stays pending and can be paid with a new attempt.
+func (s *Service) recordFailure(ctx context.Context, tx bun.IDB, a *Attempt) error {
+	if err := orders.Touch(ctx, tx, a.StoreID, a.OrderID); err != nil {
+		return err
+	}
+	return s.recordOrderEvent(ctx, tx, a, outbox.OrderPaymentFailed)
+}
+
+// PaymentView is the payment part of an event payload.
+type PaymentView struct {
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	Amount        int64  `json:"amount"`
+	Currency      string `json:"currency"`
+	Receipt       string `json:"receipt,omitempty"`
+	ResultCode    string `json:"result_code,omitempty"`
+	FailureReason string `json:"failure_reason,omitempty"`
+	Phone         string `json:"phone"`
+}
+
+func (s *Service) recordOrderEvent(ctx context.Context, tx bun.IDB, a *Attempt, typ string) error {
+	snap, err := orders.TakeSnapshot(ctx, tx, a.StoreID, a.OrderID)
+	if err != nil {
+		return err
+	}
+	cur, err := get(ctx, tx, a.ID)
+	if err != nil {
+		return err
+	}
+	pay := PaymentView{ID: cur.ID, Status: cur.Status, Amount: cur.Amount, Currency: cur.Currency, Receipt: cur.Receipt,
+		ResultCode: cur.ResultCode, FailureReason: cur.FailureReason, Phone: mpesa.MaskPhone(cur.Phone)}
+	_, err = outbox.Record(ctx, tx, a.StoreID, typ, a.OrderID, map[string]any{"order": snap, "payment": pay})
+	return err
+}
+
+// scheduleQuery enqueues the nth STK Query of a prompted attempt, each
+// later than the one before.
+func (s *Service) scheduleQuery(ctx context.Context, a *Attempt, n int64) {
+	delay := s.queryDelay << min(n, 5)
+	if n > 0 && delay < 5*time.Second {
+		delay = 5 * time.Second
+	}
+	j := queueQuery(a, n, delay)
+	if err := s.queue.Enqueue(ctx, j); err != nil {
+		s.log.ErrorContext(ctx, "enqueue stk query; the sweeper will retry", "attempt_id", a.ID, "err", err)
+	}
+}

@@ -1,0 +1,135 @@
+package webhooks
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/queue"
+)
+
+// Enqueuer schedules background work; *queue.Client is the real one.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, j queue.Job) error
+}
+
+// Fanout turns an event into the other rows it causes (notifications);
+// it runs inside the relay's transaction and returns the jobs to enqueue
+// after commit.
+type Fanout func(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error)
+
+// Relay moves outbox events to webhook deliveries and notifications.
+type Relay struct {
+	db     *bun.DB
+	queue  Enqueuer
+	fanout []Fanout
+	log    *slog.Logger
+}
+
+// NewRelay returns a Relay; fanout adds other consumers of events.
+func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay {
+	return &Relay{db: d, queue: q, fanout: fanout, log: log}
+}
+
+// Poll enqueues the relay of every event not relayed yet. The worker
+// calls it a few times a second: committed events reach the queue without
+// the code that wrote them knowing about Redis (a polling publisher).
+func (r *Relay) Poll(ctx context.Context) error {
+	es, err := outbox.Unrelayed(ctx, r.db, 0, 500)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		r.enqueue(ctx, queue.Job{Type: queue.TypeRelayEvent, ID: e.ID})
+	}
+	return nil
+}
+
+// HandleRelay is the outbox:relay task. Creating deliveries and marking
+// the event relayed share a transaction, and each delivery is unique per
+// (endpoint, event), so a relay run twice makes no second delivery.
+func (r *Relay) HandleRelay(ctx context.Context, t *asynq.Task) error {
+	p, err := queue.Decode(t)
+	if err != nil {
+		return err
+	}
+	var jobs []queue.Job
+	err = db.RunInTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
+		jobs = nil
+		e, err := outbox.Get(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if !e.RelayedAt.IsZero() {
+			return nil
+		}
+		if jobs, err = r.deliveries(ctx, tx, e); err != nil {
+			return err
+		}
+		for _, f := range r.fanout {
+			js, err := f(ctx, tx, e)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, js...)
+		}
+		_, err = outbox.MarkRelayed(ctx, tx, e.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		r.enqueue(ctx, j)
+	}
+	return nil
+}
+
+func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error) {
+	eps, err := List(ctx, tx, e.StoreID)
+	if err != nil {
+		return nil, err
+	}
+	var jobs []queue.Job
+	now := db.Now()
+	for _, ep := range eps {
+		if ep.Status != EndpointActive || !ep.Wants(e.Type) {
+			continue
+		}
+		d := &Delivery{ID: db.NewID("dlv"), StoreID: e.StoreID, EndpointID: ep.ID, EventID: e.ID,
+			Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}
+		res, err := tx.NewInsert().Model(d).On("CONFLICT (endpoint_id, event_id) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if db.Affected(res) == 1 {
+			jobs = append(jobs, queue.Job{Type: queue.TypeDeliver, ID: d.ID, StoreID: d.StoreID})
+		}
+	}
+	return jobs, nil
+}
+
+// Sweep re-enqueues deliveries the queue lost.
+func (r *Relay) Sweep(ctx context.Context) error {
+	var ds []Delivery
+	err := r.db.NewSelect().Model(&ds).Column("id", "store_id").Where("status = ?", DeliveryPending).
+		Where("updated_at < ?", db.Now().Add(-15*time.Minute)).Order("updated_at").Limit(500).Scan(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		r.enqueue(ctx, queue.Job{Type: queue.TypeDeliver, ID: d.ID, StoreID: d.StoreID})
+	}
+	return nil
+}
+
+func (r *Relay) enqueue(ctx context.Context, j queue.Job) {
+	if err := r.queue.Enqueue(ctx, j); err != nil {
+		r.log.ErrorContext(ctx, "enqueue; the sweeper will retry", "type", j.Type, "id", j.ID, "err", err)
+	}
+}

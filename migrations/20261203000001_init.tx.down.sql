@@ -1,0 +1,15 @@
+DROP TABLE notifications;
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+DROP TABLE events;
+DROP TABLE callbacks;
+DROP TABLE payment_attempts;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE products;
+DROP TABLE mpesa_credentials;
+DROP TABLE store_members;
+DROP TABLE stores;
+DROP TABLE auth_tokens;
+DROP TABLE users;

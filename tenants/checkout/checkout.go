@@ -1,0 +1,214 @@
+// Package checkout turns a customer's cart into a pending order and its
+// first payment attempt, in one transaction with the stock reservation and
+// the order.created event.
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/input"
+	"github.com/sokohub/sokohub/internal/mpesa"
+	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/payments"
+	"github.com/sokohub/sokohub/internal/tokens"
+	"github.com/sokohub/sokohub/tenants/catalog"
+	"github.com/sokohub/sokohub/tenants/orders"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// Errors the storefront shows the customer.
+var (
+	ErrStoreClosed = errors.New("checkout: this shop is not taking orders right now")
+	ErrNotPayable  = errors.New("checkout: this shop has not set up M-Pesa payments yet")
+	ErrPaid        = errors.New("checkout: this order is already paid")
+	ErrNotPending  = errors.New("checkout: this order can no longer be paid")
+)
+
+// MaxLines and MaxQuantity bound one cart.
+const (
+	MaxLines    = 50
+	MaxQuantity = 1000
+)
+
+// Line is one product and quantity in a cart.
+type Line struct {
+	ProductID string `json:"product_id"`
+	Quantity  int64  `json:"quantity"`
+}
+
+// Cart is what the customer submits.
+type Cart struct {
+	Items []Line
+	Phone string
+	Name  string
+	Email string
+}
+
+// Placed is a new order with the secret that lets its customer see it.
+type Placed struct {
+	Order   *orders.Order
+	Attempt *payments.Attempt
+	// Token lets the customer see the order (X-Order-Token, and the ?t=
+	// of links); only its hash is stored.
+	Token string
+}
+
+// Service places orders.
+type Service struct {
+	db       *bun.DB
+	payments *payments.Service
+	tokens   tokens.Deriver
+}
+
+// NewService returns a Service.
+func NewService(d *bun.DB, p *payments.Service, t tokens.Deriver) *Service {
+	return &Service{db: d, payments: p, tokens: t}
+}
+
+// Place validates cart against store's catalogue and writes the order, its
+// items, the stock reservation, the first attempt and order.created in one
+// transaction; then it dispatches the STK Push.
+func (s *Service) Place(ctx context.Context, store *stores.Store, cart Cart) (*Placed, error) {
+	if !store.Active() {
+		return nil, ErrStoreClosed
+	}
+	phone, err := mpesa.NormalizePhone(cart.Phone)
+	if err != nil {
+		return nil, input.Invalid("phone", err.Error())
+	}
+	if err := validateCart(cart); err != nil {
+		return nil, err
+	}
+	if ok, err := stores.HasCredentials(ctx, s.db, store.ID); err != nil || !ok {
+		return nil, errors.Join(ErrNotPayable, err)
+	}
+	var placed *Placed
+	err = db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		placed, err = s.place(ctx, tx, store, cart, phone)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.payments.Dispatch(ctx, placed.Attempt)
+	return placed, nil
+}
+
+func (s *Service) place(ctx context.Context, tx bun.IDB, store *stores.Store, cart Cart, phone string) (*Placed, error) {
+	orderID := db.NewID("ord")
+	items := make([]orders.Item, 0, len(cart.Items))
+	var total int64
+	for _, l := range cart.Items {
+		p, err := catalog.Get(ctx, tx, store.ID, l.ProductID)
+		if errors.Is(err, db.ErrNotFound) || err == nil && !p.Active {
+			return nil, input.Invalid("items", fmt.Sprintf("product %q is not sold here", l.ProductID))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := catalog.Reserve(ctx, tx, store.ID, p.ID, l.Quantity); err != nil {
+			return nil, err
+		}
+		line := p.Price * l.Quantity
+		total += line
+		items = append(items, orders.Item{ID: db.NewID("itm"), OrderID: orderID, StoreID: store.ID, ProductID: p.ID,
+			Name: p.Name, UnitPrice: p.Price, Quantity: l.Quantity, LineTotal: line})
+	}
+	if _, err := mpesa.Shillings(total, store.Currency); err != nil {
+		return nil, input.Invalid("items", err.Error())
+	}
+	number, err := stores.NextOrderNumber(ctx, tx, store.ID)
+	if err != nil {
+		return nil, err
+	}
+	token, hash := s.tokens.Token("order", orderID), s.tokens.Hash("order", orderID)
+	now := db.Now()
+	o := &orders.Order{ID: orderID, StoreID: store.ID, Number: number, Status: orders.StatusPending, Total: total,
+		Currency: store.Currency, Phone: phone, CustomerName: strings.TrimSpace(cart.Name),
+		CustomerEmail: strings.TrimSpace(cart.Email), TokenHash: hash, Sequence: 1, CreatedAt: now, UpdatedAt: now}
+	if err := orders.Insert(ctx, tx, o, items); err != nil {
+		return nil, err
+	}
+	a, err := s.payments.Start(ctx, tx, store.ID, o.ID, phone, total, o.Currency)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := orders.TakeSnapshot(ctx, tx, store.ID, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := outbox.Record(ctx, tx, store.ID, outbox.OrderCreated, o.ID, map[string]any{"order": snap}); err != nil {
+		return nil, err
+	}
+	return &Placed{Order: o, Attempt: a, Token: token}, nil
+}
+
+func validateCart(c Cart) error {
+	if len(c.Items) == 0 || len(c.Items) > MaxLines {
+		return input.Invalid("items", fmt.Sprintf("add 1 to %d products to the order", MaxLines))
+	}
+	seen := map[string]bool{}
+	for _, l := range c.Items {
+		if l.Quantity <= 0 || l.Quantity > MaxQuantity {
+			return input.Invalid("items", fmt.Sprintf("quantity must be between 1 and %d", MaxQuantity))
+		}
+		if seen[l.ProductID] {
+			return input.Invalid("items", "list each product once, with its quantity")
+		}
+		seen[l.ProductID] = true
+	}
+	if len(c.Name) > 100 || len(c.Email) > 200 {
+		return input.Invalid("customer", "name or email is too long")
+	}
+	if c.Email != "" && !strings.Contains(c.Email, "@") {
+		return input.Invalid("email", "enter a valid email address, or leave it empty")
+	}
+	return nil
+}
+
+// Retry starts a new payment attempt on a pending order, to the same or
+// another phone, once the previous attempt has resolved.
+func (s *Service) Retry(ctx context.Context, store *stores.Store, o *orders.Order, phoneInput string) (*payments.Attempt, error) {
+	if !store.Active() {
+		return nil, ErrStoreClosed
+	}
+	switch o.Status {
+	case orders.StatusPending:
+	case orders.StatusPaid, orders.StatusFulfilled:
+		return nil, ErrPaid
+	default:
+		return nil, ErrNotPending
+	}
+	phone := o.Phone
+	if strings.TrimSpace(phoneInput) != "" {
+		var err error
+		if phone, err = mpesa.NormalizePhone(phoneInput); err != nil {
+			return nil, input.Invalid("phone", err.Error())
+		}
+	}
+	var a *payments.Attempt
+	err := db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		// Re-check inside the transaction: a callback may have paid it.
+		cur, err := orders.Get(ctx, tx, store.ID, o.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != orders.StatusPending {
+			return ErrPaid
+		}
+		a, err = s.payments.Start(ctx, tx, store.ID, o.ID, phone, cur.Total, cur.Currency)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.payments.Dispatch(ctx, a)
+	return a, nil
+}
