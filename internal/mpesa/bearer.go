@@ -10,8 +10,25 @@ import (
 // was sent to the STK endpoint, so the outcome is known (not sent).
 type tokenFailure struct{ err error }
 
+// Error says no token could be had, and why.
 func (t *tokenFailure) Error() string { return "mpesa: no access token: " + t.err.Error() }
+
+// Unwrap returns the token error (*ConfigError, *APIError, transport).
 func (t *tokenFailure) Unwrap() error { return t.err }
+
+// answer returns the OAuth endpoint's HTTP status and error code, when
+// Daraja answered at all.
+func (t *tokenFailure) answer() (status int, code string) {
+	var ae *APIError
+	var ce *ConfigError
+	switch {
+	case errors.As(t.err, &ae):
+		return ae.HTTPStatus, ae.Code
+	case errors.As(t.err, &ce):
+		return ce.HTTPStatus, ce.Code
+	}
+	return 0, ""
+}
 
 // postWithToken POSTs payload with a bearer token. When Daraja says the
 // token is invalid (in any spelling) it replaces the token once and retries

@@ -133,6 +133,11 @@ func TestTokenErrors(t *testing.T) {
 			res, err := c.Push(t.Context(), cr, validPush())
 			require.NoError(t, err, "a Daraja answer is a result, not an error")
 			require.Equal(t, tc.outcome, res.Outcome, res.Message)
+			wantStatus := 400
+			if tc.reply != nil {
+				wantStatus = tc.reply.status
+			}
+			require.Equal(t, wantStatus, res.HTTPStatus, "the OAuth answer is reported")
 			require.NotContains(t, res.Message, cr.ConsumerSecret)
 			_, pushes, _ := f.counts()
 			require.Zero(t, pushes, "no push without a token")

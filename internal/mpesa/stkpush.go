@@ -105,13 +105,7 @@ func (c *Client) Push(ctx context.Context, cr Credentials, r PushRequest) (PushR
 	switch {
 	case errors.As(err, &tf):
 		res := PushResult{Outcome: tokenOutcome(tf.err), Message: tf.Error()}
-		var ae *APIError
-		var ce *ConfigError
-		if errors.As(tf.err, &ae) {
-			res.HTTPStatus, res.ErrorCode = ae.HTTPStatus, ae.Code
-		} else if errors.As(tf.err, &ce) {
-			res.HTTPStatus, res.ErrorCode = ce.HTTPStatus, ce.Code
-		}
+		res.HTTPStatus, res.ErrorCode = tf.answer()
 		return res, nil
 	case err != nil:
 		return PushResult{Outcome: OutcomeUnknown}, err

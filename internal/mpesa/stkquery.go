@@ -109,6 +109,7 @@ func (c *Client) Query(ctx context.Context, cr Credentials, checkoutRequestID st
 	switch {
 	case errors.As(err, &tf):
 		q := QueryResult{State: QueryTransient, Message: tf.Error()}
+		q.HTTPStatus, q.ErrorCode = tf.answer()
 		switch tokenOutcome(tf.err) {
 		case OutcomeConfigError:
 			q.State = QueryConfigError

@@ -96,7 +96,7 @@ func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushReques
 
 // AccountReference names the store and order in the customer's prompt
 // and SMS within Daraja's 12 characters: the slug shortened to fit, then
-// the order number ("MAMA-MBOGA-1042" becomes "MAMA-ME-1042").
+// the order number ("mama-mboga" and order 1042 give "MAMA-MB-1042").
 func AccountReference(slug string, number int64) string {
 	n := "-" + strconv.FormatInt(number, 10)
 	room := 12 - len(n)

@@ -1,0 +1,206 @@
+package payments
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/db/dbtest"
+	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/tokens"
+	"github.com/sokohub/sokohub/tenants/orders"
+)
+
+type recorder struct {
+	mu   sync.Mutex
+	jobs []queue.Job
+}
+
+func (r *recorder) Enqueue(_ context.Context, j queue.Job) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.jobs = append(r.jobs, j)
+	return nil
+}
+
+type bundle struct {
+	db  *bun.DB
+	svc *Service
+	ctx context.Context
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	d := dbtest.Open(t)
+	svc := NewService(Config{DB: d, Queue: &recorder{}, PublicURL: "http://127.0.0.1", Tokens: tokens.NewDeriver([]byte("k")),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return &bundle{db: d, svc: svc, ctx: context.Background()}
+}
+
+// newOrder writes a store, a pending order of KES 100 and a queued attempt.
+func (b *bundle) newOrder(t *testing.T) (*orders.Order, *Attempt) {
+	t.Helper()
+	now := db.Now()
+	sid, uid, oid := db.NewID("sto"), db.NewID("usr"), db.NewID("ord")
+	exec := func(q string, args ...any) {
+		_, err := b.db.ExecContext(b.ctx, q, args...)
+		require.NoError(t, err)
+	}
+	exec(`INSERT INTO users (id,email,name,password_hash,created_at) VALUES (?,?,'A','x',?)`, uid, uid+"@x", now)
+	exec(`INSERT INTO stores (id,slug,name,owner_id,status,currency,order_seq,created_at) VALUES (?,?,'S',?,'active','KES',0,?)`, sid, sid, uid, now)
+	o := &orders.Order{ID: oid, StoreID: sid, Number: 1001, Status: orders.StatusPending, Total: 10000, Currency: "KES",
+		Phone: "254712345678", TokenHash: "h", Sequence: 1, CreatedAt: now, UpdatedAt: now}
+	_, err := b.db.NewInsert().Model(o).Exec(b.ctx)
+	require.NoError(t, err)
+	a, err := b.svc.Start(b.ctx, b.db, sid, oid, o.Phone, o.Total, "KES")
+	require.NoError(t, err)
+	return o, a
+}
+
+func (b *bundle) apply(t *testing.T, a *Attempt, r result) string {
+	t.Helper()
+	var outcome string
+	require.NoError(t, db.RunInTx(b.ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		outcome, err = b.svc.settle(ctx, tx, a, r)
+		return err
+	}))
+	return outcome
+}
+
+func (b *bundle) state(t *testing.T, o *orders.Order, a *Attempt) (string, *Attempt) {
+	t.Helper()
+	cur, err := orders.Get(b.ctx, b.db, o.StoreID, o.ID)
+	require.NoError(t, err)
+	at, err := get(b.ctx, b.db, a.ID)
+	require.NoError(t, err)
+	return cur.Status, at
+}
+
+func (b *bundle) events(t *testing.T, o *orders.Order, typ string) int64 {
+	t.Helper()
+	n, err := b.db.NewSelect().Model((*outbox.Event)(nil)).Where("order_id = ?", o.ID).Where("type = ?", typ).Count(b.ctx)
+	require.NoError(t, err)
+	return n
+}
+
+var paid = result{Code: "0", Desc: "ok", Receipt: "QK11111111", AmountCents: 10000, HasAmount: true, Source: "callback"}
+
+func TestSettle(t *testing.T) {
+	t.Parallel()
+
+	t.Run("SuccessPaysOnceAndDuplicatesChangeNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, "paid", b.apply(t, a, paid))
+		require.Equal(t, "duplicate", b.apply(t, a, paid))
+		status, at := b.state(t, o, a)
+		require.Equal(t, orders.StatusPaid, status)
+		require.Equal(t, StatusSucceeded, at.Status)
+		require.Equal(t, "QK11111111", at.Receipt)
+		require.EqualValues(t, 1, b.events(t, o, outbox.OrderPaid))
+	})
+
+	t.Run("QueryPaysAndTheLateCallbackOnlyFillsTheReceipt", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, "paid", b.apply(t, a, result{Code: "0", Source: "query"}))
+		status, at := b.state(t, o, a)
+		require.Equal(t, orders.StatusPaid, status)
+		require.Empty(t, at.Receipt)
+		require.Equal(t, "receipt_filled", b.apply(t, a, paid))
+		cur, err := orders.Get(b.ctx, b.db, o.StoreID, o.ID)
+		require.NoError(t, err)
+		require.Equal(t, "QK11111111", cur.Receipt)
+		require.EqualValues(t, 1, b.events(t, o, outbox.OrderPaid))
+	})
+
+	t.Run("FailureLeavesTheOrderPendingAndALateDuplicateIsANoop", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, StatusFailed, b.apply(t, a, result{Code: "1032", Source: "callback"}))
+		require.Equal(t, "duplicate", b.apply(t, a, result{Code: "1032", Source: "query"}))
+		status, at := b.state(t, o, a)
+		require.Equal(t, orders.StatusPending, status)
+		require.Equal(t, StatusFailed, at.Status)
+		require.NotEmpty(t, at.FailureReason)
+		require.EqualValues(t, 1, b.events(t, o, outbox.OrderPaymentFailed))
+	})
+
+	t.Run("MoneyThatMovedAfterAFailureStillPays", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, StatusTimedOut, b.apply(t, a, result{Code: "1037", Source: "callback"}))
+		require.Equal(t, "paid", b.apply(t, a, paid))
+		status, _ := b.state(t, o, a)
+		require.Equal(t, orders.StatusPaid, status)
+	})
+
+	t.Run("SuccessWithoutReceiptOrWithAnotherAmountPaysNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, "success_without_receipt", b.apply(t, a, result{Code: "0", Source: "callback"}))
+		short := paid
+		short.AmountCents = 100
+		require.Equal(t, "amount_mismatch", b.apply(t, a, short))
+		status, at := b.state(t, o, a)
+		require.Equal(t, orders.StatusPending, status)
+		require.Equal(t, StatusQueued, at.Status)
+		require.EqualValues(t, 1, b.events(t, o, outbox.PaymentUnmatched))
+	})
+
+	t.Run("UnknownAndPendingCodesResolveNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, "unknown_result_code", b.apply(t, a, result{Code: "7777", Source: "callback"}))
+		require.Equal(t, "pending", b.apply(t, a, result{Code: "4999", Source: "query"}))
+		status, at := b.state(t, o, a)
+		require.Equal(t, orders.StatusPending, status)
+		require.True(t, at.Live())
+	})
+
+	t.Run("SecondSuccessfulAttemptIsAnOverpayment", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, a := b.newOrder(t)
+		require.Equal(t, StatusFailed, b.apply(t, a, result{Code: "1", Source: "callback"}))
+		a2, err := b.svc.Start(b.ctx, b.db, o.StoreID, o.ID, o.Phone, o.Total, "KES")
+		require.NoError(t, err)
+		require.Equal(t, "paid", b.apply(t, a2, paid))
+		second := paid
+		second.Receipt = "QK22222222"
+		require.Equal(t, "overpaid", b.apply(t, a, second), "the first attempt's money arrived after all")
+		require.EqualValues(t, 1, b.events(t, o, outbox.OrderPaid))
+		require.EqualValues(t, 1, b.events(t, o, outbox.PaymentOverpaid))
+	})
+
+	t.Run("OneLiveAttemptPerOrder", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		o, _ := b.newOrder(t)
+		_, err := b.svc.Start(b.ctx, b.db, o.StoreID, o.ID, o.Phone, o.Total, "KES")
+		require.ErrorIs(t, err, ErrAttemptLive)
+	})
+}
+
+func TestAccountReference(t *testing.T) {
+	t.Parallel()
+	for slug, want := range map[string]string{"demo": "DEMO-1001", "mama-mboga-kawangware": "MAMA-MB-1001", "ab-cdefghij": "AB-CDEF-1001",
+		"abcdef-hij": "ABCDEF-1001"} {
+		require.Equal(t, want, AccountReference(slug, 1001), slug)
+		require.LessOrEqual(t, len(AccountReference(slug, 1001)), 12)
+	}
+}
