@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,6 +41,11 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 		return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: neutralReason, MerchantReason: err.Error()})
 	}
 	res, err := s.daraja.Push(ctx, creds, req)
+	if errors.Is(err, mpesa.ErrInvalidRequest) {
+		// Refused before sending: nothing reached the phone.
+		log.WarnContext(ctx, "stk push refused locally", "err", err)
+		return s.reject(ctx, a, pushFailure(res))
+	}
 	if err != nil {
 		// The outcome is unknown: the prompt may be on the phone. The
 		// callback token still ties any callback to this attempt.

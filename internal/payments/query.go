@@ -60,6 +60,11 @@ func (s *Service) HandleQuery(ctx context.Context, t *asynq.Task) error {
 		})
 	case mpesa.QueryUnknownTransaction:
 		s.log.WarnContext(ctx, "daraja does not know the transaction yet", "attempt_id", a.ID, "store_id", a.StoreID)
+	case mpesa.QueryConfigError:
+		// The store's credentials broke after the prompt went out; the
+		// attempt stays open (money may have moved) until they are fixed.
+		s.log.ErrorContext(ctx, "ALERT stk query refused the store's credentials", "attempt_id", a.ID,
+			"store_id", a.StoreID, "error_code", res.ErrorCode)
 	}
 	if n < maxQueries {
 		s.scheduleQuery(ctx, a, n)
