@@ -7,30 +7,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// mountAPI adds the JSON API. Each area mounts its own routes from its
+// own file; a store's routes hang off the group that resolved the store
+// and checked the caller's membership.
 func (h *handlers) mountAPI(app *fiber.App) {
 	api := app.Group("/api/v1")
-	api.Post("/signup", h.signup)
-	api.Post("/login", h.login)
-
-	sf := api.Group("/storefront/:slug", h.publicStore)
-	sf.Get("/products", h.storefrontProducts)
-	sf.Post("/orders", h.placeOrder)
-	sf.Get("/orders/:id", h.customerOrder)
-	sf.Post("/orders/:id/payments", h.retryPayment)
-
+	h.mountAuth(api)
+	h.mountStorefrontAPI(api.Group("/storefront/:slug", h.publicStore))
 	api.Post("/stores", h.requireUser, h.createStore)
 	st := api.Group("/stores/:slug", h.requireUser, h.memberStore)
-	st.Get("", h.getStore)
-	st.Get("/mpesa", h.requireOwner, h.getCredentials)
-	st.Put("/mpesa", h.requireOwner, h.putCredentials)
-	st.Get("/products", h.listProducts)
-	st.Post("/products", h.createProduct)
-	st.Get("/webhooks", h.requireOwner, h.listWebhooks)
-	st.Post("/webhooks", h.requireOwner, h.createWebhook)
-	st.Get("/webhooks/deliveries", h.requireOwner, h.listDeliveries)
-	st.Get("/orders", h.listOrders)
-	st.Get("/orders/:id", h.getOrder)
-	st.Get("/notifications", h.listNotifications)
+	h.mountStoreAPI(st)
+	h.mountWebhooksAPI(st)
 }
 
 // decode reads a JSON body strictly: unknown fields and trailing data are

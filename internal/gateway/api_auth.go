@@ -20,6 +20,11 @@ type (
 
 func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
 
+func (h *handlers) mountAuth(api fiber.Router) {
+	api.Post("/signup", h.signup)
+	api.Post("/login", h.login)
+}
+
 func (h *handlers) signup(c *fiber.Ctx) error {
 	var in struct{ Email, Password, Name string }
 	if err := decode(c, &in); err != nil {

@@ -9,6 +9,13 @@ import (
 	"github.com/sokohub/sokohub/tenants/orders"
 )
 
+func (h *handlers) mountStorefrontAPI(sf fiber.Router) {
+	sf.Get("/products", h.storefrontProducts)
+	sf.Post("/orders", h.placeOrder)
+	sf.Get("/orders/:id", h.customerOrder)
+	sf.Post("/orders/:id/payments", h.retryPayment)
+}
+
 func (h *handlers) storefrontProducts(c *fiber.Ctx) error {
 	ps, err := catalog.List(c.UserContext(), h.DB, currentStore(c).ID)
 	if err != nil {

@@ -6,11 +6,21 @@ import (
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/notify"
 	"github.com/sokohub/sokohub/internal/payments"
-	"github.com/sokohub/sokohub/internal/webhooks"
 	"github.com/sokohub/sokohub/tenants/catalog"
 	"github.com/sokohub/sokohub/tenants/orders"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
+
+func (h *handlers) mountStoreAPI(st fiber.Router) {
+	st.Get("", h.getStore)
+	st.Get("/mpesa", h.requireOwner, h.getCredentials)
+	st.Put("/mpesa", h.requireOwner, h.putCredentials)
+	st.Get("/products", h.listProducts)
+	st.Post("/products", h.createProduct)
+	st.Get("/orders", h.listOrders)
+	st.Get("/orders/:id", h.getOrder)
+	st.Get("/notifications", h.listNotifications)
+}
 
 func (h *handlers) createStore(c *fiber.Ctx) error {
 	var in struct{ Slug, Name string }
@@ -74,42 +84,6 @@ func (h *handlers) createProduct(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(p)
-}
-
-func (h *handlers) listWebhooks(c *fiber.Ctx) error {
-	es, err := webhooks.List(c.UserContext(), h.DB, currentStore(c).ID)
-	if err != nil {
-		return err
-	}
-	views := make([]fiber.Map, 0, len(es))
-	for _, e := range es {
-		views = append(views, fiber.Map{"id": e.ID, "url": e.URL, "events": e.EventList(), "status": e.Status, "created_at": e.CreatedAt})
-	}
-	return list(c, views)
-}
-
-func (h *handlers) createWebhook(c *fiber.Ctx) error {
-	var in struct {
-		URL    string   `json:"url"`
-		Events []string `json:"events"`
-	}
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	e, secret, err := h.Endpoints.Create(c.UserContext(), h.DB, currentStore(c).ID, in.URL, in.Events)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": e.ID, "url": e.URL, "events": e.EventList(),
-		"status": e.Status, "secret": secret})
-}
-
-func (h *handlers) listDeliveries(c *fiber.Ctx) error {
-	ds, err := webhooks.Deliveries(c.UserContext(), h.DB, currentStore(c).ID)
-	if err != nil {
-		return err
-	}
-	return list(c, ds)
 }
 
 func (h *handlers) listOrders(c *fiber.Ctx) error {
