@@ -57,7 +57,8 @@ func (a *App) RunWorker(ctx context.Context, concurrency int) error {
 
 func (a *App) handleSweep(ctx context.Context, t *asynq.Task) error {
 	tick := time.Now().Unix() / int64(sweepInterval/time.Second)
-	return errors.Join(a.Payments.Sweep(ctx, tick), a.Relay.Sweep(ctx))
+	_, expireErr := a.Checkout.ExpireDue(ctx)
+	return errors.Join(a.Payments.Sweep(ctx, tick), a.Relay.Sweep(ctx), expireErr)
 }
 
 // loop runs fn every interval in the background until ctx ends.

@@ -74,7 +74,7 @@ func (s *Service) HandleQuery(ctx context.Context, t *asynq.Task) error {
 
 func (s *Service) countQuery(ctx context.Context, a *Attempt) (int64, error) {
 	var n int64
-	err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("queries = queries + 1").
+	err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("queries = queries + 1").Set("updated_at = ?", db.Now()).
 		Where("id = ?", a.ID).Returning("queries").Scan(ctx, &n)
 	return n, err
 }

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -9,6 +10,7 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/tenants/catalog"
 	"github.com/sokohub/sokohub/tenants/orders"
 )
 
@@ -55,9 +57,7 @@ func (s *Service) settleSuccess(ctx context.Context, tx bun.IDB, a *Attempt, r r
 	if r.HasAmount && r.AmountCents != a.Amount {
 		s.log.ErrorContext(ctx, "ALERT callback amount differs from the prompt; order not paid",
 			"attempt_id", a.ID, "store_id", a.StoreID, "prompted", a.Amount, "paid", r.AmountCents)
-		_, err := outbox.Record(ctx, tx, a.StoreID, outbox.PaymentUnmatched, a.OrderID, map[string]any{
-			"attempt_id": a.ID, "prompted_amount": a.Amount, "paid_amount": r.AmountCents, "currency": a.Currency, "receipt": r.Receipt})
-		return "amount_mismatch", err
+		return IssueAmountMismatch, recordIssue(ctx, tx, a, IssueAmountMismatch, r.AmountCents, r.Receipt, outbox.PaymentUnmatched)
 	}
 	now := db.Now()
 	// Money moved: whatever we believed before (failed, timed out, even
@@ -73,17 +73,60 @@ func (s *Service) settleSuccess(ctx context.Context, tx bun.IDB, a *Attempt, r r
 	if db.Affected(res) == 0 {
 		return s.fillReceipt(ctx, tx, a, r.Receipt)
 	}
-	paid, err := orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, r.Receipt)
+	return s.payOrder(ctx, tx, a, r.Receipt)
+}
+
+// payOrder gives a successful attempt's money to its order: pending orders
+// are paid; an expired or cancelled one is revived (its stock taken again,
+// or, when sold meanwhile, paid and flagged for the merchant); a paid one
+// records an overpayment.
+func (s *Service) payOrder(ctx context.Context, tx bun.IDB, a *Attempt, receipt string) (string, error) {
+	o, err := orders.Get(ctx, tx, a.StoreID, a.OrderID)
 	if err != nil {
 		return "", err
 	}
-	if !paid {
-		// The order was paid by another attempt: the customer paid twice.
-		_, err := outbox.Record(ctx, tx, a.StoreID, outbox.PaymentOverpaid, a.OrderID, map[string]any{
-			"attempt_id": a.ID, "amount": a.Amount, "currency": a.Currency, "receipt": r.Receipt})
-		return "overpaid", err
+	outcome, attention := "paid", ""
+	switch o.Status {
+	case orders.StatusPending:
+	case orders.StatusExpired, orders.StatusCancelled:
+		outcome = "revived"
+		if ok, err := s.reserveAgain(ctx, tx, o); err != nil {
+			return "", err
+		} else if !ok {
+			attention = orders.AttentionNoStock
+			s.log.WarnContext(ctx, "ALERT late payment for an order whose stock is gone; merchant must refund or fulfil",
+				"order_id", o.ID, "store_id", o.StoreID)
+		}
+	default:
+		// Paid (or fulfilled) already: the customer paid twice.
+		return IssueOverpaid, recordIssue(ctx, tx, a, IssueOverpaid, a.Amount, receipt, outbox.PaymentOverpaid)
 	}
-	return "paid", s.recordOrderEvent(ctx, tx, a, outbox.OrderPaid)
+	paid, err := orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, o.Status, receipt, attention)
+	if err != nil || !paid {
+		return "", errors.Join(err, errors.New("payments: order changed under the settle transaction"))
+	}
+	return outcome, s.recordOrderEvent(ctx, tx, a, outbox.OrderPaid)
+}
+
+// reserveAgain takes a revived order's items out of stock again, all or
+// nothing (a savepoint undoes a partial reservation).
+func (s *Service) reserveAgain(ctx context.Context, tx bun.IDB, o *orders.Order) (bool, error) {
+	items, err := orders.Items(ctx, tx, o.StoreID, o.ID)
+	if err != nil {
+		return false, err
+	}
+	err = db.RunInTx(ctx, tx, func(ctx context.Context, sp bun.IDB) error {
+		for _, it := range items {
+			if err := catalog.Reserve(ctx, sp, o.StoreID, it.ProductID, it.Quantity); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, catalog.ErrOutOfStock) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // fillReceipt handles a success for an attempt already settled as a

@@ -104,3 +104,12 @@ func Reserve(ctx context.Context, tx bun.IDB, storeID, id string, qty int64) err
 	}
 	return nil
 }
+
+// Release puts qty of product id back in stock inside tx (an unpaid order
+// expired).
+func Release(ctx context.Context, tx bun.IDB, storeID, id string, qty int64) error {
+	_, err := tx.NewUpdate().Model((*Product)(nil)).
+		Set("stock = stock + ?", qty).Set("updated_at = ?", db.Now()).
+		Where("store_id = ?", storeID).Where("id = ?", id).Exec(ctx)
+	return err
+}

@@ -132,7 +132,8 @@ func (s *Service) place(ctx context.Context, tx bun.IDB, store *stores.Store, ca
 	now := db.Now()
 	o := &orders.Order{ID: orderID, StoreID: store.ID, Number: number, Status: orders.StatusPending, Total: total,
 		Currency: store.Currency, Phone: phone, CustomerName: strings.TrimSpace(cart.Name),
-		CustomerEmail: strings.TrimSpace(cart.Email), TokenHash: hash, Sequence: 1, CreatedAt: now, UpdatedAt: now}
+		CustomerEmail: strings.TrimSpace(cart.Email), TokenHash: hash, Sequence: 1, CreatedAt: now, UpdatedAt: now,
+		ExpiresAt: now.Add(store.PendingTTL())}
 	if err := orders.Insert(ctx, tx, o, items); err != nil {
 		return nil, err
 	}

@@ -42,7 +42,16 @@ type Order struct {
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	PaidAt        time.Time `bun:",nullzero" json:"paid_at"`
+	// ExpiresAt is when an unpaid order releases its stock.
+	ExpiresAt time.Time `bun:",nullzero" json:"expires_at"`
+	// Attention says why the merchant must look at the order, e.g.
+	// AttentionNoStock; empty when nothing is wrong.
+	Attention string `bun:",nullzero" json:"attention,omitempty"`
 }
+
+// AttentionNoStock marks an order paid after it expired when its stock had
+// been sold meanwhile: the merchant must refund or find the goods.
+const AttentionNoStock = "paid_after_expiry_without_stock"
 
 // Item is one line of an order, with the name and price as they were when
 // the customer bought.
@@ -105,19 +114,51 @@ func Items(ctx context.Context, idb bun.IDB, storeID, orderID string) ([]Item, e
 	return items, err
 }
 
-// MarkPaid moves a pending order to paid with receipt (empty when only an
-// STK Query has confirmed the payment so far). It reports false when the
-// order was not pending: paid already, or no longer payable.
-func MarkPaid(ctx context.Context, tx bun.IDB, storeID, id, receipt string) (bool, error) {
+// MarkPaid moves order id from status from (pending, or expired when a
+// late payment revives it) to paid with receipt (empty when only an STK
+// Query has confirmed the payment so far) and attention (empty unless the
+// merchant must act). It reports false when the order was not in from.
+func MarkPaid(ctx context.Context, tx bun.IDB, storeID, id, from, receipt, attention string) (bool, error) {
 	now := db.Now()
 	res, err := tx.NewUpdate().Model((*Order)(nil)).
 		Set("status = ?", StatusPaid).Set("receipt = ?", nullable(receipt)).Set("paid_at = ?", now).
-		Set("updated_at = ?", now).Set("sequence = sequence + 1").
-		Where("store_id = ?", storeID).Where("id = ?", id).Where("status = ?", StatusPending).Exec(ctx)
+		Set("attention = ?", nullable(attention)).Set("updated_at = ?", now).Set("sequence = sequence + 1").
+		Where("store_id = ?", storeID).Where("id = ?", id).Where("status = ?", from).Exec(ctx)
 	if err != nil {
 		return false, err
 	}
 	return db.Affected(res) == 1, nil
+}
+
+// Expire moves a pending order past its expiry to expired, unless a
+// payment attempt is still waiting for the customer: money may be on its
+// way. It reports whether it did.
+func Expire(ctx context.Context, tx bun.IDB, storeID, id string, now time.Time) (bool, error) {
+	res, err := tx.NewUpdate().Model((*Order)(nil)).
+		Set("status = ?", StatusExpired).Set("updated_at = ?", now).Set("sequence = sequence + 1").
+		Where("store_id = ?", storeID).Where("id = ?", id).Where("status = ?", StatusPending).
+		Where("expires_at < ?", now).
+		Where("NOT EXISTS (SELECT 1 FROM payment_attempts AS pa WHERE pa.order_id = ?TableAlias.id AND pa.status IN (?))",
+			bun.In(liveAttemptStatuses)).
+		Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	return db.Affected(res) == 1, nil
+}
+
+// liveAttemptStatuses are payment attempt statuses that block expiry. They
+// mirror payments' live states; orders cannot import payments (payments
+// builds on orders), and the schema's partial index names the same two.
+var liveAttemptStatuses = []string{"queued", "prompted"}
+
+// Due lists pending orders past their expiry, oldest first.
+func Due(ctx context.Context, idb bun.IDB, now time.Time, limit int) ([]Order, error) {
+	os := []Order{}
+	err := idb.NewSelect().Model(&os).Column("id", "store_id").
+		Where("status = ?", StatusPending).Where("expires_at < ?", now).
+		Order("expires_at").Limit(int64(limit)).Scan(ctx)
+	return os, err
 }
 
 // FillReceipt records the receipt of an order paid before its callback

@@ -34,15 +34,23 @@ var ErrSlugTaken = errors.New("stores: this address is already taken")
 type Store struct {
 	bun.BaseModel `bun:"table:stores"`
 
-	ID        string    `bun:",pk" json:"id"`
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	OwnerID   string    `json:"-"`
-	Status    string    `json:"status"`
-	Currency  string    `json:"currency"`
-	OrderSeq  int64     `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       string `bun:",pk" json:"id"`
+	Slug     string `json:"slug"`
+	Name     string `json:"name"`
+	OwnerID  string `json:"-"`
+	Status   string `json:"status"`
+	Currency string `json:"currency"`
+	OrderSeq int64  `json:"-"`
+	// PendingTTLSeconds is how long an unpaid order holds its stock.
+	PendingTTLSeconds int64     `json:"pending_ttl_seconds"`
+	CreatedAt         time.Time `json:"created_at"`
 }
+
+// DefaultPendingTTL is how long a new store's unpaid orders hold stock.
+const DefaultPendingTTL = 30 * time.Minute
+
+// PendingTTL is how long this store's unpaid orders hold stock.
+func (s *Store) PendingTTL() time.Duration { return time.Duration(s.PendingTTLSeconds) * time.Second }
 
 // Active tells whether the store takes orders.
 func (s *Store) Active() bool { return s.Status == StatusActive }
@@ -72,7 +80,8 @@ func Create(ctx context.Context, idb bun.IDB, ownerID, slug, name string) (*Stor
 		return nil, input.Invalid("name", "enter the store's name (up to 80 characters)")
 	}
 	now := db.Now()
-	s := &Store{ID: db.NewID("sto"), Slug: slug, Name: name, OwnerID: ownerID, Status: StatusActive, Currency: "KES", CreatedAt: now}
+	s := &Store{ID: db.NewID("sto"), Slug: slug, Name: name, OwnerID: ownerID, Status: StatusActive, Currency: "KES",
+		PendingTTLSeconds: int64(DefaultPendingTTL / time.Second), CreatedAt: now}
 	err := db.RunInTx(ctx, idb, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := tx.NewInsert().Model(s).Exec(ctx); err != nil {
 			if db.IsUniqueViolation(err) {
