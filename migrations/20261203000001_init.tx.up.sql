@@ -141,7 +141,9 @@ CREATE UNIQUE INDEX payment_attempts_one_live_idx ON payment_attempts (order_id)
 CREATE TABLE callbacks (
     id          TEXT PRIMARY KEY,
     token_hash  TEXT NOT NULL,
-    body        TEXT NOT NULL,
+    -- bytes, not text: a forged body may hold NULs or invalid UTF-8 that
+    -- PostgreSQL's text refuses, and every body must be stored.
+    body        BYTEA NOT NULL,
     remote_addr TEXT NOT NULL,
     received_at TIMESTAMPTZ NOT NULL,
     processed_at TIMESTAMPTZ,

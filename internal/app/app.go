@@ -9,23 +9,31 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/sokohub/sokohub/admin"
+	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/auth"
+	"github.com/sokohub/sokohub/internal/auth/authweb"
 	"github.com/sokohub/sokohub/internal/config"
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/gateway"
+	"github.com/sokohub/sokohub/internal/idempotency"
+	"github.com/sokohub/sokohub/internal/media"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/notify"
 	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/ratelimit"
 	"github.com/sokohub/sokohub/internal/secrets"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/internal/webhooks"
 	"github.com/sokohub/sokohub/tenants/checkout"
+	"github.com/sokohub/sokohub/tenants/dashboard"
 	"github.com/sokohub/sokohub/tenants/storefront"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
@@ -46,6 +54,16 @@ type App struct {
 	Relay     *webhooks.Relay
 	Deliverer *webhooks.Deliverer
 	Notify    *notify.Service
+	// Media keeps uploaded images (SOKOHUB_DATA_DIR/uploads).
+	Media media.Store
+	// Daraja is the M-Pesa client (the dashboard's "Test connection").
+	Daraja *mpesa.Client
+	// Policy is the access policy; Web the sessions and login pages;
+	// Console the admin pages (access.go).
+	Policy        *policy.Enforcer
+	Web           *authweb.Web
+	Console       *admin.Console
+	policyWatcher *policy.Watcher
 }
 
 // New connects to the database and Redis, migrates when migrate is set,
@@ -54,7 +72,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool
 	if cfg.MasterKey == nil {
 		return nil, errors.New("app: no master key (SOKOHUB_MASTER_KEY)")
 	}
-	keys, err := secrets.NewKeyring(cfg.MasterKey)
+	keys, err := secrets.NewKeyring(cfg.MasterKey, cfg.OldMasterKeys...)
 	if err != nil {
 		return nil, fmt.Errorf("SOKOHUB_MASTER_KEY: %w", err)
 	}
@@ -75,6 +93,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool
 	}
 	a.Queue = queue.NewClient(a.Redis.Client, a.Names)
 	a.build(keys)
+	if err := a.buildAccess(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -93,27 +115,44 @@ func (a *App) build(keys *secrets.Keyring) {
 	a.Vault = stores.NewVault(keys)
 	daraja := mpesa.NewClient(mpesa.Options{BaseURL: cfg.DarajaURL, HTTPClient: &http.Client{Timeout: 15 * time.Second},
 		Tokens: mpesa.NewRedisTokenCache(a.Redis.Client, cfg.RedisNamespace+":")})
+	a.Daraja = daraja
+	a.Media = media.NewDisk(filepath.Join(cfg.DataDir, "uploads"))
+	limiter := ratelimit.New(a.Redis.Client, cfg.RedisNamespace+":")
 	a.Payments = payments.NewService(payments.Config{DB: a.DB, Daraja: daraja, Vault: a.Vault, Queue: a.Queue,
-		PublicURL: cfg.PublicURL, Tokens: derive, QueryDelay: cfg.QueryDelay, Logger: a.Log})
-	a.Checkout = checkout.NewService(a.DB, a.Payments, derive)
+		PublicURL: cfg.PublicURL, Tokens: derive, QueryDelay: cfg.QueryDelay, Logger: a.Log,
+		Limiter: limiter, StoreLimits: cfg.StoreDarajaLimits})
+	a.Checkout = checkout.NewService(a.DB, a.Payments, derive,
+		checkout.PromptLimit{Limiter: limiter, Limits: cfg.PhonePromptLimits}, a.Log)
 	production := cfg.Mode == config.ModeProduction
 	a.Endpoints = webhooks.NewEndpoints(keys, production)
-	a.Notify = notify.NewService(a.DB, notify.LogProvider{Log: a.Log}, cfg.PublicURL, derive)
+	sms, email := notifyProviders(cfg.Notify, a.Log)
+	a.Notify = notify.NewService(notify.Config{DB: a.DB, SMS: sms, Email: email, PublicURL: cfg.PublicURL, Tokens: derive,
+		Queue: a.Queue, Log: a.Log})
 	a.Relay = webhooks.NewRelay(a.DB, a.Queue, a.Log, a.Notify.Fanout)
 	sender := webhooks.NewSender(webhooks.SenderOptions{Policy: webhooks.EgressPolicy{AllowPrivate: !production},
 		RequireHTTPS: production})
-	a.Deliverer = webhooks.NewDeliverer(a.DB, a.Endpoints, sender)
+	a.Deliverer = webhooks.NewDeliverer(webhooks.DelivererConfig{DB: a.DB, Endpoints: a.Endpoints, Sender: sender,
+		Queue: a.Queue, Log: a.Log,
+		Limiter: webhooks.NewLimiter(a.Redis.Client, cfg.RedisNamespace+":webhook-slots:", webhooks.DefaultConcurrency, time.Minute)})
 }
 
 // Gateway builds the HTTP app; sim, when set, is mounted under /daraja.
 func (a *App) Gateway(sim http.Handler) *fiber.App {
 	return gateway.New(gateway.Deps{DB: a.DB, Auth: a.Auth, Vault: a.Vault, Endpoints: a.Endpoints, Checkout: a.Checkout,
-		Payments: a.Payments, Notify: a.Notify, Logger: a.Log, Simulator: sim,
-		Pages: storefront.New(storefront.Deps{DB: a.DB, Checkout: a.Checkout, Tokens: tokens.NewDeriver(a.Config.MasterKey), Logger: a.Log})})
+		Payments: a.Payments, Notify: a.Notify, Deliverer: a.Deliverer, Logger: a.Log, Simulator: sim, Idempotency: idempotency.NewStore(a.DB),
+		CallbackSources: a.Config.Callbacks, Web: a.Web, Policy: a.Policy, Console: a.Console, Daraja: a.Daraja,
+		Pages: storefront.New(storefront.Deps{DB: a.DB, Checkout: a.Checkout, Tokens: tokens.NewDeriver(a.Config.MasterKey),
+			Media: a.Media, Domain: a.Config.StorefrontDomain, Logger: a.Log}),
+		Dashboard: dashboard.New(dashboard.Deps{DB: a.DB, Auth: a.Auth, Web: a.Web, Vault: a.Vault, Daraja: a.Daraja,
+			Endpoints: a.Endpoints, Deliverer: a.Deliverer, Media: a.Media, PublicURL: a.Config.PublicURL,
+			StorefrontDomain: a.Config.StorefrontDomain, Logger: a.Log})})
 }
 
 // Close releases the database and Redis.
 func (a *App) Close() {
+	if a.policyWatcher != nil {
+		a.policyWatcher.Close()
+	}
 	if a.Redis != nil {
 		_ = a.Redis.Close()
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/sokohub/sokohub/internal/queue"
-	"github.com/sokohub/sokohub/internal/webhooks"
 )
 
 // Worker intervals.
@@ -58,7 +57,7 @@ func (a *App) RunWorker(ctx context.Context, concurrency int) error {
 func (a *App) handleSweep(ctx context.Context, t *asynq.Task) error {
 	tick := time.Now().Unix() / int64(sweepInterval/time.Second)
 	_, expireErr := a.Checkout.ExpireDue(ctx)
-	return errors.Join(a.Payments.Sweep(ctx, tick), a.Relay.Sweep(ctx), expireErr)
+	return errors.Join(a.Payments.Sweep(ctx, tick), a.Relay.Sweep(ctx), a.Notify.Sweep(ctx), expireErr)
 }
 
 // loop runs fn every interval in the background until ctx ends.
@@ -79,12 +78,10 @@ func (a *App) loop(ctx context.Context, every time.Duration, fn func(context.Con
 	}()
 }
 
-// retryDelay is Asynq's wait before a failed task's next try: webhook
-// deliveries follow their published schedule; everything else backs off
-// quickly, because a customer is waiting.
-func retryDelay(n int, err error, t *asynq.Task) time.Duration {
-	if t.Type() == queue.TypeDeliver {
-		return webhooks.RetryDelay(n, err)
-	}
+// retryDelay is Asynq's wait before a failed task's next try. Everything
+// backs off quickly, because a customer is waiting; webhook deliveries
+// schedule their own published retries (a failed delivery is not a failed
+// task), so only their infrastructure errors come here.
+func retryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	return min(time.Duration(n*n)*2*time.Second, time.Minute)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sokohub/sokohub/internal/ratelimit"
 	"github.com/sokohub/sokohub/internal/secrets"
 )
 
@@ -48,15 +49,39 @@ type Config struct {
 	// MasterKey is SOKOHUB_MASTER_KEY (base64 of 32 bytes), the key that
 	// wraps stored credentials. Dev generates one into DataDir.
 	MasterKey []byte
-	// DataDir is SOKOHUB_DATA_DIR. Defaults to ./data.
+	// DataDir is SOKOHUB_DATA_DIR. Defaults to ./data. Uploaded images
+	// live under its uploads/ directory.
 	DataDir string
+	// StorefrontDomain is SOKOHUB_STOREFRONT_DOMAIN: when set, a request
+	// for host <slug>.<domain> is served store <slug>'s storefront at the
+	// root (as well as at /s/<slug> on any host). Empty by default.
+	StorefrontDomain string
 	// SimDelay is SOKOHUB_SIM_DELAY, how long the simulator's virtual
 	// customer takes to answer a prompt. Defaults to 2s.
 	SimDelay time.Duration
+	// Callbacks is where Daraja callbacks are expected from.
+	Callbacks CallbackSources
+	// Notify is how SMS and email are sent (SOKOHUB_SMS_*, SOKOHUB_SMTP_*).
+	Notify Notify
+	// AdminEmail and AdminPassword are SOKOHUB_ADMIN_EMAIL and
+	// SOKOHUB_ADMIN_PASSWORD: in dev only, a platform admin made at start.
+	AdminEmail, AdminPassword string
+	// OldMasterKeys is SOKOHUB_OLD_MASTER_KEYS, comma-separated: master
+	// keys that still open values sealed before a rotation, until
+	// "sokohub secrets rotate-key" has rewrapped them all.
+	OldMasterKeys [][]byte
 	// QueryDelay is SOKOHUB_QUERY_DELAY, how long after a prompt the first
 	// STK Query is sent when no callback has settled the attempt. Defaults
 	// to 30s (Daraja answers "being processed" for the first ~20 s).
 	QueryDelay time.Duration
+	// PhonePromptLimits is SOKOHUB_PHONE_PROMPT_LIMITS, the STK prompts
+	// one phone may receive; empty means unlimited. Defaults to
+	// DefaultPhonePromptLimits.
+	PhonePromptLimits []ratelimit.Limit
+	// StoreDarajaLimits is SOKOHUB_STORE_DARAJA_LIMITS, the Daraja calls
+	// one store may make; empty means unlimited. Defaults to
+	// DefaultStoreDarajaLimits.
+	StoreDarajaLimits []ratelimit.Limit
 }
 
 // Load builds a Config for mode from getenv (os.Getenv in main, a map in
@@ -73,6 +98,7 @@ func Load(mode Mode, getenv func(string) string) (*Config, error) {
 		DarajaURL:      strings.TrimRight(getenv("SOKOHUB_DARAJA_URL"), "/"),
 		DataDir:        or(getenv("SOKOHUB_DATA_DIR"), "./data"),
 	}
+	c.StorefrontDomain = strings.ToLower(strings.Trim(strings.TrimSpace(getenv("SOKOHUB_STOREFRONT_DOMAIN")), "."))
 	var err error
 	if c.SimDelay, err = duration(getenv, "SOKOHUB_SIM_DELAY", 2*time.Second); err != nil {
 		return nil, err
@@ -80,8 +106,28 @@ func Load(mode Mode, getenv func(string) string) (*Config, error) {
 	if c.QueryDelay, err = duration(getenv, "SOKOHUB_QUERY_DELAY", 30*time.Second); err != nil {
 		return nil, err
 	}
+	if c.Callbacks, err = loadCallbackSources(mode, getenv); err != nil {
+		return nil, err
+	}
+	if c.Notify, err = loadNotify(mode, getenv); err != nil {
+		return nil, err
+	}
+	if c.PhonePromptLimits, err = limits(getenv, "SOKOHUB_PHONE_PROMPT_LIMITS", DefaultPhonePromptLimits); err != nil {
+		return nil, err
+	}
+	if c.StoreDarajaLimits, err = limits(getenv, "SOKOHUB_STORE_DARAJA_LIMITS", DefaultStoreDarajaLimits); err != nil {
+		return nil, err
+	}
 	if mode == ModeDev {
+		c.AdminEmail, c.AdminPassword = getenv("SOKOHUB_ADMIN_EMAIL"), getenv("SOKOHUB_ADMIN_PASSWORD")
 		c.devDefaults()
+	}
+	for _, key := range strings.FieldsFunc(getenv("SOKOHUB_OLD_MASTER_KEYS"), func(r rune) bool { return r == ',' }) {
+		k, err := secrets.ParseMasterKey(key)
+		if err != nil {
+			return nil, fmt.Errorf("SOKOHUB_OLD_MASTER_KEYS: %w", err)
+		}
+		c.OldMasterKeys = append(c.OldMasterKeys, k)
 	}
 	if key := getenv("SOKOHUB_MASTER_KEY"); key != "" {
 		if c.MasterKey, err = secrets.ParseMasterKey(key); err != nil {

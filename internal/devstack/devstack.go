@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/sokohub/sokohub/internal/app"
 	"github.com/sokohub/sokohub/internal/config"
 	"github.com/sokohub/sokohub/internal/mpesa/simulator"
@@ -16,9 +18,11 @@ import (
 type Stack struct {
 	App       *app.App
 	Simulator *simulator.Simulator
-	URL       string
-	stop      context.CancelFunc
-	done      chan error
+	// Gateway is the running Fiber app (tests walk its routes).
+	Gateway *fiber.App
+	URL     string
+	stop    context.CancelFunc
+	done    chan error
 }
 
 // Start runs everything in this process on ln (its address must match
@@ -40,10 +44,15 @@ func Start(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		a.Close()
 		return nil, fmt.Errorf("devstack: seed: %w", err)
 	}
+	if err := bootstrapAdmin(ctx, a); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("devstack: SOKOHUB_ADMIN_EMAIL: %w", err)
+	}
 	sim := simulator.New(simulator.Config{Delay: cfg.SimDelay, BasePath: "/daraja", Logger: log.With("component", "simulator")})
 	ctx, stop := context.WithCancel(ctx)
 	s := &Stack{App: a, Simulator: sim, URL: "http://" + ln.Addr().String(), stop: stop, done: make(chan error, 2)}
 	gw := a.Gateway(sim.Handler())
+	s.Gateway = gw
 	go func() { s.done <- gw.Listener(ln) }()
 	go func() { s.done <- a.RunWorker(ctx, 20) }()
 	go func() {

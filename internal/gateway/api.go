@@ -8,16 +8,22 @@ import (
 )
 
 // mountAPI adds the JSON API. Each area mounts its own routes from its
-// own file; a store's routes hang off the group that resolved the store
-// and checked the caller's membership.
+// own file; the policy gate has already resolved a store route's store and
+// checked the caller's role in it (admin/policy/rules.go lists every route).
 func (h *handlers) mountAPI(app *fiber.App) {
 	api := app.Group("/api/v1")
+	api.Get("/openapi.json", serveOpenAPI)
 	h.mountAuth(api)
 	h.mountStorefrontAPI(api.Group("/storefront/:slug", h.publicStore))
-	api.Post("/stores", h.requireUser, h.createStore)
-	st := api.Group("/stores/:slug", h.requireUser, h.memberStore)
+	api.Post("/stores", h.createStore)
+	st := api.Group("/stores/:slug")
 	h.mountStoreAPI(st)
+	h.mountAccessAPI(st)
+	h.mountAdminAPI(api)
 	h.mountWebhooksAPI(st)
+	h.mountEventsAPI(st)
+	h.mountNotifyAPI(st)
+	h.mountPaymentsAPI(st)
 }
 
 // decode reads a JSON body strictly: unknown fields and trailing data are

@@ -11,9 +11,9 @@ import (
 
 func (h *handlers) mountStorefrontAPI(sf fiber.Router) {
 	sf.Get("/products", h.storefrontProducts)
-	sf.Post("/orders", h.placeOrder)
+	sf.Post("/orders", h.idempotent("orders"), h.placeOrder)
 	sf.Get("/orders/:id", h.customerOrder)
-	sf.Post("/orders/:id/payments", h.retryPayment)
+	sf.Post("/orders/:id/payments", h.idempotent("payments"), h.retryPayment)
 }
 
 func (h *handlers) storefrontProducts(c *fiber.Ctx) error {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/notify"
 	"github.com/sokohub/sokohub/internal/payments"
@@ -29,6 +30,10 @@ func (h *handlers) createStore(c *fiber.Ctx) error {
 	}
 	s, err := stores.Create(c.UserContext(), h.DB, currentUser(c).ID, in.Slug, in.Name)
 	if err != nil {
+		return err
+	}
+	// stores.Create wrote the owner's membership; this tells the policy.
+	if err := h.Policy.SetStoreRole(currentUser(c).ID, s.ID, policy.RoleOwner); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(s)
@@ -87,6 +92,9 @@ func (h *handlers) createProduct(c *fiber.Ctx) error {
 }
 
 func (h *handlers) listOrders(c *fiber.Ctx) error {
+	if c.Query("updated_since") != "" || c.Query("cursor") != "" {
+		return h.pullOrders(c) // the pull API, in api_events.go
+	}
 	status := c.Query("status")
 	switch status {
 	case "", orders.StatusPending, orders.StatusPaid, orders.StatusFulfilled, orders.StatusExpired, orders.StatusCancelled:

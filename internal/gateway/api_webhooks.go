@@ -1,17 +1,31 @@
 package gateway
 
 import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/webhooks"
 )
 
 // mountWebhooksAPI adds a store's webhook endpoints and delivery log;
 // owners only: an endpoint's secret opens the store's event stream.
 func (h *handlers) mountWebhooksAPI(st fiber.Router) {
-	st.Get("/webhooks", h.requireOwner, h.listWebhooks)
-	st.Post("/webhooks", h.requireOwner, h.createWebhook)
-	st.Get("/webhooks/deliveries", h.requireOwner, h.listDeliveries)
+	wh := st.Group("/webhooks", h.requireOwner)
+	wh.Get("", h.listWebhooks)
+	wh.Post("", h.createWebhook)
+	wh.Get("/deliveries", h.listDeliveries)
+	wh.Get("/:id", h.getWebhook)
+	wh.Get("/:id/deliveries", h.listDeliveries)
+	wh.Post("/:id/deliveries/:delivery/replay", h.replayDelivery)
+	wh.Post("/:id/recover", h.recoverDeliveries)
+	wh.Post("/:id/test", h.testWebhook)
+	wh.Post("/:id/rotate", h.rotateWebhook)
+	wh.Post("/:id/resume", h.resumeWebhook)
 }
 
 func (h *handlers) listWebhooks(c *fiber.Ctx) error {
@@ -19,9 +33,9 @@ func (h *handlers) listWebhooks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	views := make([]fiber.Map, 0, len(es))
+	views := make([]map[string]any, 0, len(es))
 	for _, e := range es {
-		views = append(views, fiber.Map{"id": e.ID, "url": e.URL, "events": e.EventList(), "status": e.Status, "created_at": e.CreatedAt})
+		views = append(views, e.View())
 	}
 	return list(c, views)
 }
@@ -38,14 +52,119 @@ func (h *handlers) createWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": e.ID, "url": e.URL, "events": e.EventList(),
-		"status": e.Status, "secret": secret})
+	v := e.View()
+	v["secret"] = secret
+	return c.Status(fiber.StatusCreated).JSON(v)
 }
 
-func (h *handlers) listDeliveries(c *fiber.Ctx) error {
-	ds, err := webhooks.Deliveries(c.UserContext(), h.DB, currentStore(c).ID)
+func (h *handlers) getWebhook(c *fiber.Ctx) error {
+	e, err := webhooks.Get(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return list(c, ds)
+	return c.JSON(e.View())
+}
+
+// listDeliveries is the delivery log, of the store or (under /:id) of one
+// endpoint: ?status=, ?event=, ?limit=, and ?before=<delivery id> for the
+// next page.
+func (h *handlers) listDeliveries(c *fiber.Ctx) error {
+	f := webhooks.DeliveryFilter{StoreID: currentStore(c).ID, Status: c.Query("status"), EventType: c.Query("event"),
+		Before: c.Query("before"), Limit: c.QueryInt("limit", 50)}
+	if id := c.Params("id"); id != "" {
+		if _, err := webhooks.Get(c.UserContext(), h.DB, f.StoreID, id); err != nil {
+			return err
+		}
+		f.EndpointID = id
+	}
+	if f.Status != "" && !slices.Contains(webhooks.DeliveryStatuses, f.Status) {
+		return Fail(fiber.StatusBadRequest, "invalid_input", "status must be one of "+strings.Join(webhooks.DeliveryStatuses, ", "))
+	}
+	if f.Limit < 1 || f.Limit > 200 {
+		return Fail(fiber.StatusBadRequest, "invalid_input", "limit must be between 1 and 200")
+	}
+	ds, err := webhooks.ListDeliveries(c.UserContext(), h.DB, f)
+	if err != nil {
+		return err
+	}
+	body := fiber.Map{"data": ds}
+	if len(ds) == f.Limit {
+		body["next_before"] = ds[len(ds)-1].ID
+	}
+	return c.JSON(body)
+}
+
+func (h *handlers) replayDelivery(c *fiber.Ctx) error {
+	err := h.Deliverer.Replay(c.UserContext(), currentStore(c).ID, c.Params("id"), c.Params("delivery"))
+	if err != nil {
+		return webhookError(err)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"replayed": 1})
+}
+
+func (h *handlers) recoverDeliveries(c *fiber.Ctx) error {
+	var in struct {
+		Since time.Time `json:"since"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Since.IsZero() || in.Since.After(time.Now()) {
+		return Fail(fiber.StatusBadRequest, "invalid_input", `since must be a past RFC 3339 time, e.g. "2026-12-01T00:00:00Z"`)
+	}
+	n, err := h.Deliverer.Recover(c.UserContext(), currentStore(c).ID, c.Params("id"), in.Since)
+	if err != nil {
+		return webhookError(err)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"replayed": n})
+}
+
+func (h *handlers) testWebhook(c *fiber.Ctx) error {
+	dl, err := h.Deliverer.SendTest(c.UserContext(), currentStore(c).ID, c.Params("id"))
+	if err != nil {
+		return webhookError(err)
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"event_id": dl.EventID, "delivery_id": dl.ID, "status": dl.Status})
+}
+
+func (h *handlers) rotateWebhook(c *fiber.Ctx) error {
+	e, secret, err := h.Endpoints.Rotate(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"), db.Now())
+	if err != nil {
+		return webhookError(err)
+	}
+	v := e.View()
+	v["secret"] = secret
+	return c.JSON(v)
+}
+
+func (h *handlers) resumeWebhook(c *fiber.Ctx) error {
+	ctx, storeID := c.UserContext(), currentStore(c).ID
+	n, err := h.Deliverer.Resume(ctx, storeID, c.Params("id"))
+	if err != nil {
+		return webhookError(err)
+	}
+	e, err := webhooks.Get(ctx, h.DB, storeID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	v := e.View()
+	v["released"] = n
+	return c.JSON(v)
+}
+
+// webhookError answers the endpoint operations' own refusals as 409s.
+func webhookError(err error) error {
+	for _, k := range []struct {
+		err  error
+		code string
+	}{
+		{webhooks.ErrEndpointPaused, "endpoint_paused"},
+		{webhooks.ErrNotPaused, "endpoint_active"},
+		{webhooks.ErrConcurrentChange, "conflict"},
+	} {
+		if errors.Is(err, k.err) {
+			return Fail(fiber.StatusConflict, k.code, strings.TrimPrefix(k.err.Error(), "webhooks: "))
+		}
+	}
+	return err
 }

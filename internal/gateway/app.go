@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,13 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/uptrace/bun"
 
+	"github.com/sokohub/sokohub/admin"
+	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/auth"
+	"github.com/sokohub/sokohub/internal/auth/authweb"
+	"github.com/sokohub/sokohub/internal/config"
+	"github.com/sokohub/sokohub/internal/idempotency"
+	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/notify"
 	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/webhooks"
@@ -32,12 +39,27 @@ type Deps struct {
 	Checkout  *checkout.Service
 	Payments  *payments.Service
 	Notify    *notify.Service
-	Logger    *slog.Logger
+	// Deliverer replays deliveries, sends test events and resumes endpoints.
+	Deliverer *webhooks.Deliverer
+	// CallbackSources is where Daraja callbacks are expected from.
+	CallbackSources config.CallbackSources
+	// Idempotency keeps Idempotency-Key records of storefront writes.
+	Idempotency *idempotency.Store
+	Logger      *slog.Logger
 	// Pages mounts the server-rendered pages (storefront); it also renders
 	// error pages for them.
 	Pages Pages
 	// Simulator, when set (dev), is mounted under /daraja.
 	Simulator http.Handler
+	// Dashboard, when set, serves /dashboard and renders its error pages.
+	Dashboard Pages
+	// Web identifies callers and serves the login pages; Policy decides
+	// every route (admin/policy/rules.go); Console is the admin pages.
+	Web     *authweb.Web
+	Policy  *policy.Enforcer
+	Console *admin.Console
+	// Daraja tests a store's credentials (an OAuth token request).
+	Daraja *mpesa.Client
 }
 
 // Pages is a module that serves HTML.
@@ -55,6 +77,9 @@ func New(d Deps) *fiber.App {
 	if d.Pages != nil {
 		page = d.Pages.ErrorPage
 	}
+	if d.Dashboard != nil {
+		page = byPrefix("/dashboard", d.Dashboard.ErrorPage, page)
+	}
 	app := fiber.New(fiber.Config{
 		AppName:               "sokohub",
 		ErrorHandler:          errorHandler(d.Logger, page),
@@ -64,13 +89,19 @@ func New(d Deps) *fiber.App {
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
 	})
-	app.Use(recover.New(), requestid.New(), withContext(d.Logger))
+	app.Use(recover.New(), requestid.New(), withContext(d.Logger), d.Web.Identify,
+		d.Policy.Gate(policy.GateConfig{DB: d.DB, CSRF: d.Web.CheckCSRF, OnStore: setStore, Logger: d.Logger}))
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	h := &handlers{Deps: d}
 	app.Post("/callbacks/stk/:token", h.stkCallback)
 	h.mountAPI(app)
+	d.Web.Mount(app)
+	d.Console.Mount(app)
 	if d.Simulator != nil {
 		app.Use("/daraja", adaptor.HTTPHandler(http.StripPrefix("/daraja", d.Simulator)))
+	}
+	if d.Dashboard != nil {
+		d.Dashboard.Mount(app)
 	}
 	if d.Pages != nil {
 		d.Pages.Mount(app)
@@ -80,6 +111,17 @@ func New(d Deps) *fiber.App {
 }
 
 type handlers struct{ Deps }
+
+// byPrefix renders error pages of paths under prefix with pre, others with
+// rest (which may be nil).
+func byPrefix(prefix string, pre, rest func(*fiber.Ctx, int, string) error) func(*fiber.Ctx, int, string) error {
+	return func(c *fiber.Ctx, status int, message string) error {
+		if strings.HasPrefix(c.Path(), prefix) || rest == nil {
+			return pre(c, status, message)
+		}
+		return rest(c, status, message)
+	}
+}
 
 // withContext gives each request a context with a deadline (Fiber's own
 // never ends) and logs the request with its id.

@@ -22,8 +22,18 @@ func (h *handlers) stkCallback(c *fiber.Ctx) error {
 	}
 	body := append([]byte(nil), raw...)
 	token := strings.Clone(c.Params("token"))
-	if err := h.Payments.Receive(c.UserContext(), token, body, c.IP()); err != nil {
+	ip := c.IP()
+	allowed := h.CallbackSources.Allowed(ip)
+	if !allowed {
+		h.Logger.WarnContext(c.UserContext(), "callback from outside the Daraja allow-list", "remote_addr", ip,
+			"enforced", h.CallbackSources.Enforce)
+	}
+	refuse := !allowed && h.CallbackSources.Enforce
+	if err := h.Payments.Receive(c.UserContext(), token, body, ip, refuse); err != nil {
 		return err
+	}
+	if refuse {
+		return Fail(fiber.StatusForbidden, "forbidden", "Callbacks are accepted from Safaricom only.")
 	}
 	return c.JSON(fiber.Map{"ResultCode": 0, "ResultDesc": "Accepted"})
 }

@@ -3,10 +3,14 @@ package gateway
 import (
 	"errors"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/auth"
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/input"
@@ -51,6 +55,10 @@ var known = []struct {
 	{auth.ErrBadCredentials, fiber.StatusUnauthorized, "bad_credentials"},
 	{auth.ErrInvalidToken, fiber.StatusUnauthorized, "unauthorized"},
 	{auth.ErrEmailTaken, fiber.StatusConflict, "email_taken"},
+	{auth.ErrTooManyAttempts, fiber.StatusTooManyRequests, "rate_limited"},
+	{policy.ErrForbidden, fiber.StatusForbidden, "forbidden"},
+	{policy.ErrNoPolicy, fiber.StatusForbidden, "no_policy"},
+	{policy.ErrSuspended, fiber.StatusForbidden, "store_suspended"},
 	{stores.ErrSlugTaken, fiber.StatusConflict, "slug_taken"},
 	{catalog.ErrOutOfStock, fiber.StatusConflict, "out_of_stock"},
 	{payments.ErrAttemptLive, fiber.StatusConflict, "payment_in_progress"},
@@ -58,6 +66,8 @@ var known = []struct {
 	{checkout.ErrNotPending, fiber.StatusConflict, "not_payable"},
 	{checkout.ErrStoreClosed, fiber.StatusForbidden, "store_unavailable"},
 	{checkout.ErrNotPayable, fiber.StatusConflict, "payments_not_configured"},
+	{checkout.ErrTooManyPrompts, fiber.StatusTooManyRequests, "rate_limited"},
+	{payments.ErrIssueResolved, fiber.StatusConflict, "already_resolved"},
 }
 
 // classify turns any error into the status and body to send; unknown
@@ -113,6 +123,10 @@ func errorHandler(log *slog.Logger, page func(c *fiber.Ctx, status int, message 
 		if !ok {
 			log.ErrorContext(c.UserContext(), "request failed", "err", err, "method", c.Method(), "route", c.Route().Path)
 		}
+		var later interface{ RetryAfter() time.Duration }
+		if errors.As(err, &later) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(later.RetryAfter().Seconds()))))
+		}
 		if wantsHTML(c) && page != nil {
 			return page(c, status, body.Message)
 		}
@@ -122,5 +136,7 @@ func errorHandler(log *slog.Logger, page func(c *fiber.Ctx, status int, message 
 
 func wantsHTML(c *fiber.Ctx) bool {
 	p := c.Path()
-	return len(p) >= 3 && p[:3] == "/s/" || p == "/" || len(p) >= 10 && p[:10] == "/dashboard"
+	return len(p) >= 3 && p[:3] == "/s/" || p == "/" || len(p) >= 10 && p[:10] == "/dashboard" ||
+		strings.HasPrefix(p, "/admin") || strings.HasPrefix(p, "/login") || strings.HasPrefix(p, "/logout") ||
+		strings.HasPrefix(p, "/invitations/")
 }

@@ -1,12 +1,14 @@
 // Package notify tells people what happened: the customer's confirmation
-// and the seller's new-order notice. Messages are rows written by the event
-// relay (once per event and kind), then sent through a provider by the
-// queue, so a failing provider never blocks a payment.
+// or failure message, and the seller's notices (a new paid order, payment
+// problems, a paused webhook endpoint). Messages are rows written by the
+// event relay (once per event, kind and channel), then sent through a
+// provider by the queue with retries, so a failing provider never blocks a
+// payment.
 package notify
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,13 +17,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/db"
-	"github.com/sokohub/sokohub/internal/money"
-	"github.com/sokohub/sokohub/internal/mpesa"
-	"github.com/sokohub/sokohub/internal/outbox"
 	"github.com/sokohub/sokohub/internal/queue"
 	"github.com/sokohub/sokohub/internal/tokens"
-	"github.com/sokohub/sokohub/tenants/orders"
-	"github.com/sokohub/sokohub/tenants/stores"
 )
 
 // Kinds of message.
@@ -29,136 +26,87 @@ const (
 	KindOrderConfirmation = "order_confirmation"
 	KindPaymentFailed     = "payment_failed"
 	KindSellerNewOrder    = "seller_new_order"
+	KindSellerPayment     = "seller_payment_problem"
+	KindSellerEndpoint    = "seller_endpoint_problem"
+)
+
+// Channels.
+const (
+	ChannelSMS   = "sms"
+	ChannelEmail = "email"
 )
 
 // Statuses of a message.
 const (
 	StatusPending = "pending"
 	StatusSent    = "sent"
+	// StatusFailed is final: the provider refused the message for good
+	// (an invalid number, a blacklisted one) or every retry failed.
+	StatusFailed = "failed"
 )
 
 // Notification is one message to one person.
 type Notification struct {
 	bun.BaseModel `bun:"table:notifications"`
 
-	ID        string    `bun:",pk" json:"id"`
-	StoreID   string    `json:"-"`
-	EventID   string    `json:"event_id"`
-	OrderID   string    `bun:",nullzero" json:"order_id,omitempty"`
-	Kind      string    `json:"kind"`
-	Channel   string    `json:"channel"`
-	Recipient string    `json:"recipient"`
-	Body      string    `json:"body"`
-	Status    string    `json:"status"`
-	Provider  string    `json:"provider"`
-	CreatedAt time.Time `json:"created_at"`
-	SentAt    time.Time `bun:",nullzero" json:"sent_at,omitzero"`
+	ID        string `bun:",pk" json:"id"`
+	StoreID   string `json:"-"`
+	EventID   string `json:"event_id"`
+	OrderID   string `bun:",nullzero" json:"order_id,omitempty"`
+	Kind      string `json:"kind"`
+	Channel   string `json:"channel"`
+	Recipient string `json:"recipient"`
+	// Sender is the store's SMS sender id or email display name.
+	Sender  string `json:"sender,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	Body    string `json:"body"`
+	Status  string `json:"status"`
+	// Provider is the provider that sends it; ProviderRef its id there.
+	Provider    string    `json:"provider"`
+	ProviderRef string    `json:"provider_ref,omitempty"`
+	Attempts    int64     `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	SentAt      time.Time `bun:",nullzero" json:"sent_at,omitzero"`
 }
 
-// Provider delivers a message on one channel.
-type Provider interface {
-	Name() string
-	Send(ctx context.Context, n *Notification) error
+// Config is what a [Service] works with.
+type Config struct {
+	DB *bun.DB
+	// SMS and Email send each channel; nil means the log provider.
+	SMS, Email Provider
+	// PublicURL is the base of links in messages.
+	PublicURL string
+	// Tokens derives the order token of customer links.
+	Tokens tokens.Deriver
+	// Queue is where the sweeper re-enqueues messages whose task was lost.
+	Queue Enqueuer
+	Log   *slog.Logger
 }
 
-// LogProvider "sends" by writing a structured log line: the dev outbox.
-type LogProvider struct{ Log *slog.Logger }
-
-// Name is the provider's name recorded on each message.
-func (LogProvider) Name() string { return "log" }
-
-// Send logs n.
-func (p LogProvider) Send(ctx context.Context, n *Notification) error {
-	p.Log.InfoContext(ctx, "notification", "store_id", n.StoreID, "channel", n.Channel, "kind", n.Kind,
-		"recipient", n.Recipient, "body", n.Body)
-	return nil
+// Enqueuer schedules background work; *queue.Client is the real one.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, j queue.Job) error
 }
 
 // Service writes and sends notifications.
 type Service struct {
-	db        *bun.DB
-	provider  Provider
-	publicURL string
-	tokens    tokens.Deriver
+	Config
+	providers map[string]Provider
 }
 
-// NewService returns a Service sending through p; links point at
-// publicURL and carry the order's derived token.
-func NewService(d *bun.DB, p Provider, publicURL string, t tokens.Deriver) *Service {
-	return &Service{db: d, provider: p, publicURL: publicURL, tokens: t}
-}
-
-type eventData struct {
-	Order   orders.Snapshot `json:"order"`
-	Payment struct {
-		Receipt       string `json:"receipt"`
-		FailureReason string `json:"failure_reason"`
-	} `json:"payment"`
-}
-
-// Fanout is the relay's consumer: it writes the messages event e causes.
-func (s *Service) Fanout(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error) {
-	if e.Type != outbox.OrderPaid && e.Type != outbox.OrderPaymentFailed {
-		return nil, nil
+// NewService returns a Service.
+func NewService(c Config) *Service {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
 	}
-	var env struct{ Data eventData }
-	if err := json.Unmarshal([]byte(e.Payload), &env); err != nil {
-		return nil, err
+	if c.SMS == nil {
+		c.SMS = LogProvider{Log: c.Log}
 	}
-	store, err := stores.ByID(ctx, tx, e.StoreID)
-	if err != nil {
-		return nil, err
+	if c.Email == nil {
+		c.Email = LogProvider{Log: c.Log}
 	}
-	o, err := orders.Get(ctx, tx, e.StoreID, e.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	ns, err := s.messages(ctx, tx, e, store, o, env.Data)
-	if err != nil {
-		return nil, err
-	}
-	var jobs []queue.Job
-	for _, n := range ns {
-		res, err := tx.NewInsert().Model(n).On("CONFLICT (event_id, kind, channel) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if db.Affected(res) == 1 {
-			jobs = append(jobs, queue.Job{Type: queue.TypeNotify, ID: n.ID, StoreID: n.StoreID})
-		}
-	}
-	return jobs, nil
-}
-
-func (s *Service) messages(ctx context.Context, tx bun.IDB, e *outbox.Event, store *stores.Store, o *orders.Order, d eventData) ([]*Notification, error) {
-	amount := money.Format(o.Total, o.Currency)
-	link := fmt.Sprintf("%s/s/%s/orders/%s?t=%s", s.publicURL, store.Slug, o.ID, s.tokens.Token("order", o.ID))
-	mk := func(kind, channel, to, body string) *Notification {
-		return &Notification{ID: db.NewID("ntf"), StoreID: store.ID, EventID: e.ID, OrderID: o.ID, Kind: kind,
-			Channel: channel, Recipient: to, Body: body, Status: StatusPending, Provider: s.provider.Name(), CreatedAt: db.Now()}
-	}
-	if e.Type == outbox.OrderPaymentFailed {
-		return []*Notification{mk(KindPaymentFailed, "sms", o.Phone, fmt.Sprintf(
-			"%s: your M-Pesa payment of %s for order #%d did not go through. %s Try again: %s",
-			store.Name, amount, o.Number, d.Payment.FailureReason, link))}, nil
-	}
-	owner := new(struct {
-		bun.BaseModel `bun:"table:users"`
-		Email         string
-	})
-	if err := tx.NewSelect().Model(owner).Column("email").Where("id = ?", store.OwnerID).Scan(ctx); err != nil {
-		return nil, err
-	}
-	receipt := d.Payment.Receipt
-	if receipt == "" {
-		receipt = "(confirmed by M-Pesa; receipt to follow)"
-	}
-	return []*Notification{
-		mk(KindOrderConfirmation, "sms", o.Phone, fmt.Sprintf(
-			"%s: order #%d is paid. %s, M-Pesa receipt %s. See your order: %s", store.Name, o.Number, amount, receipt, link)),
-		mk(KindSellerNewOrder, "email", owner.Email, fmt.Sprintf(
-			"New paid order #%d on %s: %s from %s, M-Pesa receipt %s.", o.Number, store.Name, amount, mpesa.MaskPhone(o.Phone), receipt)),
-	}, nil
+	return &Service{Config: c, providers: map[string]Provider{ChannelSMS: c.SMS, ChannelEmail: c.Email}}
 }
 
 // HandleSend is the notify:send task.
@@ -167,19 +115,83 @@ func (s *Service) HandleSend(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	return s.Send(ctx, p.ID)
+}
+
+// Send hands message id to its channel's provider and records the outcome.
+// A temporary failure is returned, so the queue retries it; a permanent
+// one, or the last retry, settles the message as failed.
+func (s *Service) Send(ctx context.Context, id string) error {
 	n := new(Notification)
-	if err := s.db.NewSelect().Model(n).Where("id = ?", p.ID).Scan(ctx); err != nil {
-		return db.NotFound(err)
+	if err := s.DB.NewSelect().Model(n).Where("id = ?", id).Scan(ctx); err != nil {
+		return fmt.Errorf("notify: %s: %w", id, db.NotFound(err))
 	}
 	if n.Status != StatusPending {
 		return nil
 	}
-	if err := s.provider.Send(ctx, n); err != nil {
+	p, ok := s.providers[n.Channel]
+	if !ok {
+		return s.settle(ctx, n, "", fmt.Errorf("%w: no provider for channel %q", ErrPermanent, n.Channel))
+	}
+	ref, err := p.Send(ctx, n)
+	if err != nil {
+		s.Log.WarnContext(ctx, "notification not sent", "store_id", n.StoreID, "notification_id", n.ID,
+			"channel", n.Channel, "provider", p.Name(), "err", err)
+	}
+	return s.settle(ctx, n, ref, err)
+}
+
+func (s *Service) settle(ctx context.Context, n *Notification, ref string, sendErr error) error {
+	q := s.DB.NewUpdate().Model((*Notification)(nil)).Set("attempts = attempts + 1").
+		Where("id = ?", n.ID).Where("status = ?", StatusPending)
+	retries, _ := asynq.GetRetryCount(ctx)
+	maxRetry, hasMax := asynq.GetMaxRetry(ctx)
+	final := errors.Is(sendErr, ErrPermanent) || hasMax && retries >= maxRetry
+	switch {
+	case sendErr == nil:
+		q = q.Set("status = ?", StatusSent).Set("sent_at = ?", db.Now()).Set("provider_ref = ?", ref).Set("last_error = ''")
+	case final:
+		q = q.Set("status = ?", StatusFailed).Set("last_error = ?", sendErr.Error())
+	default:
+		q = q.Set("last_error = ?", sendErr.Error())
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return err
 	}
-	_, err = s.db.NewUpdate().Model((*Notification)(nil)).Set("status = ?", StatusSent).Set("sent_at = ?", db.Now()).
-		Where("id = ?", n.ID).Where("status = ?", StatusPending).Exec(ctx)
-	return err
+	if sendErr != nil && errors.Is(sendErr, ErrPermanent) {
+		return fmt.Errorf("%w: %w", sendErr, asynq.SkipRetry)
+	}
+	return sendErr
+}
+
+// sweepAfter is how long a pending message may sit before the sweeper
+// assumes its task was lost; the queue's own retries finish well inside.
+const sweepAfter = 15 * time.Minute
+
+// Sweep re-enqueues pending messages whose task was lost (Redis down when
+// the relay enqueued them).
+func (s *Service) Sweep(ctx context.Context) error {
+	var ns []Notification
+	err := s.DB.NewSelect().Model(&ns).Column("id", "store_id").Where("status = ?", StatusPending).
+		Where("created_at < ?", db.Now().Add(-sweepAfter)).Order("created_at").Limit(500).Scan(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range ns {
+		if err := s.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeNotify, ID: n.ID, StoreID: n.StoreID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForOrder returns the messages about order orderID of storeID, oldest
+// first (the dashboard's order timeline).
+func ForOrder(ctx context.Context, idb bun.IDB, storeID, orderID string) ([]Notification, error) {
+	ns := []Notification{}
+	err := idb.NewSelect().Model(&ns).Where("store_id = ?", storeID).Where("order_id = ?", orderID).
+		Order("created_at", "id").Scan(ctx)
+	return ns, err
 }
 
 // List returns storeID's notifications, newest first.

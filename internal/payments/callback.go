@@ -24,7 +24,7 @@ type Callback struct {
 
 	ID          string `bun:",pk"`
 	TokenHash   string
-	Body        string
+	Body        []byte
 	RemoteAddr  string
 	ReceivedAt  time.Time
 	ProcessedAt time.Time `bun:",nullzero"`
@@ -37,10 +37,19 @@ type Callback struct {
 // does not retry callbacks, so nothing here may depend on the body making
 // sense: unknown tokens and garbage are stored too, and processed into a
 // quarantine outcome.
-func (s *Service) Receive(ctx context.Context, token string, body []byte, remoteAddr string) error {
-	cb := &Callback{ID: db.NewID("cbk"), TokenHash: tokens.Hash(token), Body: string(body),
+//
+// refuse is set when the sender is outside the enforced allow-list: the
+// body is kept for forensics, marked quarantined and never processed.
+func (s *Service) Receive(ctx context.Context, token string, body []byte, remoteAddr string, refuse bool) error {
+	if body == nil {
+		body = []byte{} // an empty POST is stored too
+	}
+	cb := &Callback{ID: db.NewID("cbk"), TokenHash: tokens.Hash(token), Body: body,
 		RemoteAddr: remoteAddr, ReceivedAt: db.Now()}
-	if _, err := s.db.NewInsert().Model(cb).Exec(ctx); err != nil {
+	if refuse {
+		cb.ProcessedAt, cb.Outcome = cb.ReceivedAt, "source_refused"
+	}
+	if _, err := s.db.NewInsert().Model(cb).Exec(ctx); err != nil || refuse {
 		return err
 	}
 	if err := s.queue.Enqueue(ctx, queue.Job{Type: queue.TypeCallback, ID: cb.ID}); err != nil {
@@ -92,7 +101,7 @@ func (s *Service) matchCallback(ctx context.Context, tx bun.IDB, cb *Callback) (
 	if err != nil {
 		return nil, "", err
 	}
-	parsed, err := mpesa.ParseCallback([]byte(cb.Body))
+	parsed, err := mpesa.ParseCallback(cb.Body)
 	if err != nil {
 		return a, "unparseable", nil
 	}

@@ -60,7 +60,13 @@ func recordIssue(ctx context.Context, tx bun.IDB, a *Attempt, kind string, amoun
 	if err != nil || db.Affected(res) == 0 {
 		return err
 	}
-	_, err = outbox.Record(ctx, tx, a.StoreID, eventType, a.OrderID, map[string]any{"issue": is,
+	// The order as it stands, like every order event: receivers need no
+	// second call to know which order the money was for.
+	snap, err := orders.TakeSnapshot(ctx, tx, a.StoreID, a.OrderID)
+	if err != nil {
+		return err
+	}
+	_, err = outbox.Record(ctx, tx, a.StoreID, eventType, a.OrderID, map[string]any{"order": snap, "issue": is,
 		"prompted_amount": a.Amount})
 	return err
 }

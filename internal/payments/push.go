@@ -40,6 +40,13 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 		log.WarnContext(ctx, "stk push not sent", "err", err)
 		return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: neutralReason, MerchantReason: err.Error()})
 	}
+	if wait := s.throttle(ctx, a); wait > 0 {
+		// Over the store's share: not sent, not failed, just later.
+		if err := s.releasePush(ctx, a); err != nil {
+			return err
+		}
+		return s.deferTask(ctx, queue.TypeSTKPush, a, wait)
+	}
 	res, err := s.daraja.Push(ctx, creds, req)
 	if errors.Is(err, mpesa.ErrInvalidRequest) {
 		// Refused before sending: nothing reached the phone.
@@ -137,15 +144,19 @@ func (s *Service) retryOrReject(ctx context.Context, a *Attempt, cause error) er
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	if retried < maxRetry {
-		// Release the claim so the retry can take it.
-		_, err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = NULL").
-			Where("id = ?", a.ID).Where("status = ?", StatusQueued).Exec(ctx)
-		if err != nil {
+		if err := s.releasePush(ctx, a); err != nil {
 			return err
 		}
 		return cause
 	}
 	return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: busyReason, MerchantReason: cause.Error()})
+}
+
+// releasePush gives up this run's claim on a, so the next run can take it.
+func (s *Service) releasePush(ctx context.Context, a *Attempt) error {
+	_, err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = NULL").
+		Where("id = ?", a.ID).Where("status = ?", StatusQueued).Exec(ctx)
+	return err
 }
 
 // reject records that Daraja never prompted the customer for attempt a.

@@ -40,6 +40,9 @@ func (s *Service) HandleQuery(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	if wait := s.throttle(ctx, a); wait > 0 {
+		return s.deferTask(ctx, queue.TypeSTKQuery, a, wait)
+	}
 	res, err := s.daraja.Query(ctx, creds, a.CheckoutRequestID)
 	if err != nil {
 		return err // transport: Asynq retries

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/ratelimit"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
@@ -29,6 +30,11 @@ type Config struct {
 	// QueryDelay is how long after the prompt the first STK Query goes out.
 	QueryDelay time.Duration
 	Logger     *slog.Logger
+	// Limiter and StoreLimits bound each store's Daraja calls (push and
+	// query together); a call over them is deferred, never failed. No
+	// Limiter or no StoreLimits: unbounded.
+	Limiter     *ratelimit.Limiter
+	StoreLimits []ratelimit.Limit
 }
 
 // Service runs payment attempts.
@@ -41,12 +47,14 @@ type Service struct {
 	tokens     tokens.Deriver
 	queryDelay time.Duration
 	log        *slog.Logger
+	limiter    *ratelimit.Limiter
+	limits     []ratelimit.Limit
 }
 
 // NewService returns a Service.
 func NewService(c Config) *Service {
 	return &Service{db: c.DB, daraja: c.Daraja, vault: c.Vault, queue: c.Queue, publicURL: c.PublicURL,
-		tokens: c.Tokens, queryDelay: c.QueryDelay, log: c.Logger}
+		tokens: c.Tokens, queryDelay: c.QueryDelay, log: c.Logger, limiter: c.Limiter, limits: c.StoreLimits}
 }
 
 // CallbackURL is where Daraja posts attempt id's result.

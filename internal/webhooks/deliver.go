@@ -2,10 +2,10 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -18,184 +18,170 @@ import (
 
 // Delivery statuses.
 const (
-	DeliveryPending   = "pending"
+	// DeliveryPending is due at NextAttemptAt (now, or a scheduled retry).
+	DeliveryPending = "pending"
+	// DeliveryHeld waits for its paused endpoint to be resumed.
+	DeliveryHeld      = "held"
 	DeliveryDelivered = "delivered"
-	DeliveryFailed    = "failed"
+	// DeliveryFailed ran out of retries, or its endpoint was disabled; a
+	// replay (one, or all failed since a time) sends it again.
+	DeliveryFailed = "failed"
 )
+
+// leaseTime bounds how long one worker holds a delivery (an attempt takes
+// at most the 15 s send timeout); a duplicate task inside it sends nothing.
+const leaseTime = 60 * time.Second
 
 // Delivery is one event on its way to one endpoint.
 type Delivery struct {
-	bun.BaseModel `bun:"table:webhook_deliveries"`
+	bun.BaseModel `bun:"table:webhook_deliveries,alias:d"`
 
 	ID             string    `bun:",pk" json:"id"`
 	StoreID        string    `json:"-"`
 	EndpointID     string    `json:"endpoint_id"`
 	EventID        string    `json:"event_id"`
+	EventType      string    `bun:",scanonly" json:"event_type,omitempty"`
 	Status         string    `json:"status"`
 	Attempts       int64     `json:"attempts"`
+	ScheduleStep   int64     `json:"-"`
 	LastStatusCode int64     `json:"last_status_code"`
 	LastError      string    `json:"last_error"`
+	NextAttemptAt  time.Time `bun:",nullzero" json:"next_attempt_at,omitzero"`
+	LockedUntil    time.Time `bun:",nullzero" json:"-"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	DeliveredAt    time.Time `bun:",nullzero" json:"delivered_at,omitzero"`
 }
 
-// attemptLog is one HTTP request of a delivery, kept for the merchant's
-// delivery log.
-type attemptLog struct {
-	bun.BaseModel `bun:"table:webhook_attempts"`
-
-	ID             string `bun:",pk"`
-	DeliveryID     string
-	StoreID        string
-	RequestHeaders string
-	StatusCode     int64
-	ResponseBody   string
-	DurationMs     int64
-	Error          string
-	CreatedAt      time.Time
+// DelivererConfig is what a [Deliverer] works with.
+type DelivererConfig struct {
+	DB        *bun.DB
+	Endpoints *Endpoints
+	Sender    *Sender
+	// Queue schedules retries; a lost enqueue is found by the sweeper.
+	Queue Enqueuer
+	// Limiter bounds in-flight deliveries per endpoint; nil means no bound.
+	Limiter *Limiter
+	// Now is the clock; tests move a fake one. Defaults to db.Now.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
-// Schedule is the wait before each retry (Svix's): the first retry comes
-// 5 s after the immediate try, the last about 27 h after it.
-var Schedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
-	5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
-
-// RetryDelay is the wait before retry n (1-based) of a failed delivery,
-// with ±10% jitter so a recovering receiver is not hit by a thundering herd;
-// a receiver's Retry-After wins when it asks for longer.
-func RetryDelay(n int, err error) time.Duration {
-	d := Schedule[min(max(n, 1), len(Schedule))-1]
-	d += time.Duration((rand.Float64()*0.2 - 0.1) * float64(d))
-	var ra *retryAfterError
-	if errors.As(err, &ra) && ra.after > d {
-		return ra.after
-	}
-	return d
-}
-
-type retryAfterError struct {
-	after time.Duration
-	msg   string
-}
-
-func (e *retryAfterError) Error() string { return e.msg }
-
-// Deliverer sends deliveries.
+// Deliverer sends deliveries and keeps their log.
 type Deliverer struct {
-	db        *bun.DB
-	endpoints *Endpoints
-	sender    *Sender
+	DelivererConfig
 }
 
 // NewDeliverer returns a Deliverer.
-func NewDeliverer(d *bun.DB, eps *Endpoints, s *Sender) *Deliverer {
-	return &Deliverer{db: d, endpoints: eps, sender: s}
+func NewDeliverer(c DelivererConfig) *Deliverer {
+	if c.Now == nil {
+		c.Now = db.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Deliverer{DelivererConfig: c}
 }
 
-// HandleDeliver is the webhook:deliver task: one signed POST, logged, and
-// a retry on the schedule when the receiver did not answer 2xx.
+// HandleDeliver is the webhook:deliver task.
 func (d *Deliverer) HandleDeliver(ctx context.Context, t *asynq.Task) error {
 	p, err := queue.Decode(t)
 	if err != nil {
 		return err
 	}
+	return d.Deliver(ctx, p.ID)
+}
+
+// Deliver makes the attempt that delivery id is due for: one signed POST,
+// logged, then the next retry scheduled (or the delivery settled). It
+// returns an error only when it could not find out or record what
+// happened, so the task is retried. Retries of a failed attempt are
+// scheduled here, not by Asynq, so the schedule, Retry-After and the
+// pause rule all read one row.
+func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 	dl := new(Delivery)
-	if err := d.db.NewSelect().Model(dl).Where("id = ?", p.ID).Scan(ctx); err != nil {
-		return db.NotFound(err)
+	if err := d.DB.NewSelect().Model(dl).Where("id = ?", id).Scan(ctx); err != nil {
+		return fmt.Errorf("webhooks: delivery %s: %w", id, db.NotFound(err))
 	}
-	if dl.Status != DeliveryPending {
-		return nil
+	now := d.Now()
+	if dl.Status != DeliveryPending || dl.NextAttemptAt.After(now.Add(time.Second)) {
+		return nil // settled, held, or early: the task for its time will come
 	}
-	ep := new(Endpoint)
-	if err := d.db.NewSelect().Model(ep).Where("id = ?", dl.EndpointID).Where("store_id = ?", dl.StoreID).Scan(ctx); err != nil {
+	ep, err := Get(ctx, d.DB, dl.StoreID, dl.EndpointID)
+	if err != nil {
 		return err
 	}
 	if ep.Status != EndpointActive {
-		return nil // held; sent when the endpoint is active again
+		return d.park(ctx, dl, ep)
 	}
-	ev, err := outbox.Get(ctx, d.db, dl.EventID)
+	if d.Limiter != nil {
+		release, ok, err := d.Limiter.Acquire(ctx, ep.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// The endpoint has its fill of slow requests: come back soon,
+			// without holding one of the worker's goroutines meanwhile.
+			wait := time.Second + rand.N(2*time.Second)
+			d.enqueue(ctx, dl, wait, "busy"+strconv.FormatInt(time.Now().UnixNano(), 36))
+			return nil
+		}
+		defer release()
+	}
+	if claimed, err := d.claim(ctx, dl.ID, now); err != nil || !claimed {
+		return err
+	}
+	ev, err := outbox.Get(ctx, d.DB, dl.EventID)
 	if err != nil {
 		return err
 	}
-	secret, err := d.endpoints.secret(ep)
+	secrets, err := d.Endpoints.signingSecrets(ep, now)
 	if err != nil {
-		return fmt.Errorf("webhooks: open endpoint secret: %w", asynq.SkipRetry)
-	}
-	at := d.sender.Send(ctx, Message{URL: ep.URL, ID: ev.ID, Timestamp: time.Now(), Body: []byte(ev.Payload), Secrets: []string{secret}})
-	if err := d.record(ctx, dl, ep, at); err != nil {
+		d.Log.ErrorContext(ctx, "ALERT webhook secret cannot be opened; delivery failed unsent",
+			"store_id", dl.StoreID, "endpoint_id", ep.ID, "delivery_id", dl.ID)
+		_, err := d.settle(ctx, dl, ep, Attempt{Err: fmt.Errorf("webhooks: the endpoint's secret cannot be opened")}, now, false)
 		return err
 	}
-	switch {
-	case at.OK():
-		return nil
-	case at.Gone():
-		return fmt.Errorf("webhooks: receiver answered 410, endpoint disabled: %w", asynq.SkipRetry)
+	at := d.Sender.Send(ctx, Message{URL: ep.URL, ID: ev.ID, Timestamp: now, Body: []byte(ev.Payload), Secrets: secrets})
+	retryIn, err := d.settle(ctx, dl, ep, at, now, true)
+	if err != nil {
+		return err
 	}
-	msg := fmt.Sprintf("webhooks: delivery %s failed: status %d %v", dl.ID, at.StatusCode, at.Err)
-	return &retryAfterError{after: at.RetryAfter, msg: msg}
+	if retryIn > 0 {
+		d.enqueue(ctx, dl, retryIn, "a"+strconv.FormatInt(dl.Attempts+1, 10))
+	}
+	return nil
 }
 
-// record logs the attempt and moves the delivery, in one transaction.
-func (d *Deliverer) record(ctx context.Context, dl *Delivery, ep *Endpoint, at Attempt) error {
-	errText := ""
-	if at.Err != nil {
-		errText = at.Err.Error()
+// claim takes a short lease on a pending delivery; false means another
+// worker holds it (a duplicated task) or it is no longer pending.
+func (d *Deliverer) claim(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := d.DB.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", now.Add(leaseTime)).
+		Where("id = ?", id).Where("status = ?", DeliveryPending).
+		Where("(locked_until IS NULL OR locked_until < ?)", now).Exec(ctx)
+	if err != nil {
+		return false, err
 	}
-	headers, _ := json.Marshal(redactSignature(at))
-	now := db.Now()
-	retries, _ := asynq.GetRetryCount(ctx)
-	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	status := DeliveryPending
-	switch {
-	case at.OK():
-		status = DeliveryDelivered
-	case at.Gone() || retries >= maxRetry:
-		status = DeliveryFailed
-	}
-	return db.RunInTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
-		log := &attemptLog{ID: db.NewID("wha"), DeliveryID: dl.ID, StoreID: dl.StoreID, RequestHeaders: string(headers),
-			StatusCode: int64(at.StatusCode), ResponseBody: string(at.ResponseBody), DurationMs: at.Duration.Milliseconds(),
-			Error: errText, CreatedAt: now}
-		if _, err := tx.NewInsert().Model(log).Exec(ctx); err != nil {
-			return err
-		}
-		q := tx.NewUpdate().Model((*Delivery)(nil)).Set("status = ?", status).Set("attempts = attempts + 1").
-			Set("last_status_code = ?", at.StatusCode).Set("last_error = ?", errText).Set("updated_at = ?", now).
-			Where("id = ?", dl.ID).Where("status = ?", DeliveryPending)
-		if status == DeliveryDelivered {
-			q = q.Set("delivered_at = ?", now)
-		}
-		if _, err := q.Exec(ctx); err != nil {
-			return err
-		}
-		if at.Gone() {
-			_, err := tx.NewUpdate().Model((*Endpoint)(nil)).Set("status = ?", EndpointDisabled).Where("id = ?", ep.ID).Exec(ctx)
-			return err
-		}
-		return nil
-	})
+	return db.Affected(res) == 1, nil
 }
 
-// redactSignature keeps the logged headers useful without storing a
-// value that, with the body, would let anyone replay the request.
-func redactSignature(at Attempt) map[string]string {
-	h := map[string]string{}
-	for k, v := range at.RequestHeaders {
-		if len(v) > 0 {
-			h[k] = v[0]
-		}
+// park settles a delivery whose endpoint is not active: held while the
+// endpoint is paused, failed once it is disabled.
+func (d *Deliverer) park(ctx context.Context, dl *Delivery, ep *Endpoint) error {
+	q := d.DB.NewUpdate().Model((*Delivery)(nil)).Set("updated_at = ?", d.Now()).Set("next_attempt_at = NULL").
+		Where("id = ?", dl.ID).Where("status = ?", DeliveryPending)
+	if ep.Status == EndpointPaused {
+		q = q.Set("status = ?", DeliveryHeld)
+	} else {
+		q = q.Set("status = ?", DeliveryFailed).Set("last_error = ?", "endpoint disabled: "+ep.StatusReason)
 	}
-	if _, ok := h["Webhook-Signature"]; ok {
-		h["Webhook-Signature"] = "v1,…"
-	}
-	return h
+	_, err := q.Exec(ctx)
+	return err
 }
 
-// Deliveries lists storeID's deliveries of one order's events, for the
-// merchant and for tests.
-func Deliveries(ctx context.Context, idb bun.IDB, storeID string) ([]Delivery, error) {
-	ds := []Delivery{}
-	err := idb.NewSelect().Model(&ds).Where("store_id = ?", storeID).Order("created_at DESC").Limit(200).Scan(ctx)
-	return ds, err
+func (d *Deliverer) enqueue(ctx context.Context, dl *Delivery, delay time.Duration, key string) {
+	j := queue.Job{Type: queue.TypeDeliver, ID: dl.ID, StoreID: dl.StoreID, Delay: delay, Key: key}
+	if err := d.Queue.Enqueue(ctx, j); err != nil {
+		d.Log.ErrorContext(ctx, "enqueue delivery; the sweeper will retry", "store_id", dl.StoreID, "delivery_id", dl.ID, "err", err)
+	}
 }

@@ -33,6 +33,9 @@ type Relay struct {
 
 // NewRelay returns a Relay; fanout adds other consumers of events.
 func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Relay{db: d, queue: q, fanout: fanout, log: log}
 }
 
@@ -58,10 +61,14 @@ func (r *Relay) HandleRelay(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	return r.relay(ctx, p.ID)
+}
+
+func (r *Relay) relay(ctx context.Context, eventID string) error {
 	var jobs []queue.Job
-	err = db.RunInTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
+	err := db.RunInTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
 		jobs = nil
-		e, err := outbox.Get(ctx, tx, p.ID)
+		e, err := outbox.Get(ctx, tx, eventID)
 		if err != nil {
 			return err
 		}
@@ -90,6 +97,9 @@ func (r *Relay) HandleRelay(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
+// deliveries makes e's deliveries: due now for active endpoints that
+// subscribed to its type, held for paused ones (sent on resume), none for
+// disabled ones.
 func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error) {
 	eps, err := List(ctx, tx, e.StoreID)
 	if err != nil {
@@ -98,32 +108,42 @@ func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]
 	var jobs []queue.Job
 	now := db.Now()
 	for _, ep := range eps {
-		if ep.Status != EndpointActive || !ep.Wants(e.Type) {
+		if !ep.Wants(e.Type) || ep.Status == EndpointDisabled {
 			continue
 		}
-		d := &Delivery{ID: db.NewID("dlv"), StoreID: e.StoreID, EndpointID: ep.ID, EventID: e.ID,
-			Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}
+		status := DeliveryPending
+		if ep.Status == EndpointPaused {
+			status = DeliveryHeld
+		}
+		d := newDelivery(e, ep.ID, status, now)
 		res, err := tx.NewInsert().Model(d).On("CONFLICT (endpoint_id, event_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if db.Affected(res) == 1 {
+		if db.Affected(res) == 1 && status == DeliveryPending {
 			jobs = append(jobs, queue.Job{Type: queue.TypeDeliver, ID: d.ID, StoreID: d.StoreID})
 		}
 	}
 	return jobs, nil
 }
 
-// Sweep re-enqueues deliveries the queue lost.
+// sweepGrace is how late a due delivery may be before the sweeper assumes
+// its task was lost (Redis flushed or down when it was enqueued).
+const sweepGrace = time.Minute
+
+// Sweep re-enqueues deliveries that are overdue and not being worked on:
+// their task was lost.
 func (r *Relay) Sweep(ctx context.Context) error {
 	var ds []Delivery
+	now := db.Now()
 	err := r.db.NewSelect().Model(&ds).Column("id", "store_id").Where("status = ?", DeliveryPending).
-		Where("updated_at < ?", db.Now().Add(-15*time.Minute)).Order("updated_at").Limit(500).Scan(ctx)
+		Where("(next_attempt_at IS NULL OR next_attempt_at < ?)", now.Add(-sweepGrace)).
+		Where("(locked_until IS NULL OR locked_until < ?)", now).Order("next_attempt_at").Limit(500).Scan(ctx)
 	if err != nil {
 		return err
 	}
 	for _, d := range ds {
-		r.enqueue(ctx, queue.Job{Type: queue.TypeDeliver, ID: d.ID, StoreID: d.StoreID})
+		r.enqueue(ctx, queue.Job{Type: queue.TypeDeliver, ID: d.ID, StoreID: d.StoreID, Key: "sweep"})
 	}
 	return nil
 }

@@ -11,8 +11,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/db"
-	"github.com/sokohub/sokohub/internal/input"
-	"github.com/sokohub/sokohub/internal/mpesa"
 )
 
 // ErrOutOfStock is returned when a reservation asks for more than is left.
@@ -32,6 +30,8 @@ type Product struct {
 	Active      bool      `json:"active"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Image names the product's photo in internal/media ("" for none).
+	Image string `json:"image,omitempty"`
 }
 
 // NewProduct is what a merchant sends to add a product.
@@ -46,24 +46,8 @@ type NewProduct struct {
 // Create adds a product to storeID. Prices must be payable by M-Pesa, which
 // takes whole shillings only: 10.50 is refused, never rounded.
 func Create(ctx context.Context, idb bun.IDB, storeID string, p NewProduct) (*Product, error) {
-	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" || len(p.Name) > 120 {
-		return nil, input.Invalid("name", "enter a product name (up to 120 characters)")
-	}
-	if len(p.Description) > 2000 {
-		return nil, input.Invalid("description", "keep the description under 2000 characters")
-	}
-	if p.Currency == "" {
-		p.Currency = "KES"
-	}
-	if p.Price <= 0 {
-		return nil, input.Invalid("price", "price must be a positive amount in cents")
-	}
-	if _, err := mpesa.Shillings(p.Price, p.Currency); err != nil {
-		return nil, input.Invalid("price", err.Error())
-	}
-	if p.Stock < 0 {
-		return nil, input.Invalid("stock", "stock cannot be negative")
+	if err := p.normalize(); err != nil {
+		return nil, err
 	}
 	now := db.Now()
 	prod := &Product{ID: db.NewID("prd"), StoreID: storeID, Name: p.Name, Description: strings.TrimSpace(p.Description),

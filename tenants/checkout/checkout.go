@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -48,6 +49,8 @@ type Cart struct {
 	Phone string
 	Name  string
 	Email string
+	// Note is the customer's delivery note (where, when, landmarks).
+	Note string
 }
 
 // Placed is a new order with the secret that lets its customer see it.
@@ -64,11 +67,14 @@ type Service struct {
 	db       *bun.DB
 	payments *payments.Service
 	tokens   tokens.Deriver
+	prompts  PromptLimit
+	log      *slog.Logger
 }
 
-// NewService returns a Service.
-func NewService(d *bun.DB, p *payments.Service, t tokens.Deriver) *Service {
-	return &Service{db: d, payments: p, tokens: t}
+// NewService returns a Service that bounds the prompts to each phone by
+// prompts.
+func NewService(d *bun.DB, p *payments.Service, t tokens.Deriver, prompts PromptLimit, log *slog.Logger) *Service {
+	return &Service{db: d, payments: p, tokens: t, prompts: prompts, log: log}
 }
 
 // Place validates cart against store's catalogue and writes the order, its
@@ -91,8 +97,10 @@ func (s *Service) Place(ctx context.Context, store *stores.Store, cart Cart) (*P
 	var placed *Placed
 	err = db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		var err error
-		placed, err = s.place(ctx, tx, store, cart, phone)
-		return err
+		if placed, err = s.place(ctx, tx, store, cart, phone); err != nil {
+			return err
+		}
+		return s.takePrompt(ctx, store.ID, phone)
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +140,7 @@ func (s *Service) place(ctx context.Context, tx bun.IDB, store *stores.Store, ca
 	now := db.Now()
 	o := &orders.Order{ID: orderID, StoreID: store.ID, Number: number, Status: orders.StatusPending, Total: total,
 		Currency: store.Currency, Phone: phone, CustomerName: strings.TrimSpace(cart.Name),
-		CustomerEmail: strings.TrimSpace(cart.Email), TokenHash: hash, Sequence: 1, CreatedAt: now, UpdatedAt: now,
+		CustomerEmail: strings.TrimSpace(cart.Email), DeliveryNote: strings.TrimSpace(cart.Note), TokenHash: hash, Sequence: 1, CreatedAt: now, UpdatedAt: now,
 		ExpiresAt: now.Add(store.PendingTTL())}
 	if err := orders.Insert(ctx, tx, o, items); err != nil {
 		return nil, err
@@ -167,6 +175,9 @@ func validateCart(c Cart) error {
 	}
 	if len(c.Name) > 100 || len(c.Email) > 200 {
 		return input.Invalid("customer", "name or email is too long")
+	}
+	if len(c.Note) > 500 {
+		return input.Invalid("note", "keep the delivery note under 500 characters")
 	}
 	if c.Email != "" && !strings.Contains(c.Email, "@") {
 		return input.Invalid("email", "enter a valid email address, or leave it empty")
@@ -204,8 +215,10 @@ func (s *Service) Retry(ctx context.Context, store *stores.Store, o *orders.Orde
 		if cur.Status != orders.StatusPending {
 			return ErrPaid
 		}
-		a, err = s.payments.Start(ctx, tx, store.ID, o.ID, phone, cur.Total, cur.Currency)
-		return err
+		if a, err = s.payments.Start(ctx, tx, store.ID, o.ID, phone, cur.Total, cur.Currency); err != nil {
+			return err
+		}
+		return s.takePrompt(ctx, store.ID, phone)
 	})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,10 @@ type Order struct {
 	// Attention says why the merchant must look at the order, e.g.
 	// AttentionNoStock; empty when nothing is wrong.
 	Attention string `bun:",nullzero" json:"attention,omitempty"`
+	// DeliveryNote is what the customer wrote for delivery ("" for none).
+	DeliveryNote string `json:"delivery_note"`
+	// FulfilledAt is when the merchant marked the order fulfilled.
+	FulfilledAt time.Time `bun:",nullzero" json:"fulfilled_at,omitzero"`
 }
 
 // AttentionNoStock marks an order paid after it expired when its stock had

@@ -23,6 +23,9 @@ type Snapshot struct {
 	Sequence int64     `json:"sequence"`
 	Created  time.Time `json:"created_at"`
 	PaidAt   time.Time `json:"paid_at,omitzero"`
+	// DeliveryNote is the customer's note for delivery, if any.
+	DeliveryNote string    `json:"delivery_note,omitempty"`
+	FulfilledAt  time.Time `json:"fulfilled_at,omitzero"`
 }
 
 // Customer is who placed the order.
@@ -44,5 +47,6 @@ func TakeSnapshot(ctx context.Context, tx bun.IDB, storeID, id string) (*Snapsho
 	}
 	return &Snapshot{ID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Currency: o.Currency, Items: items,
 		Customer: Customer{Name: o.CustomerName, Email: o.CustomerEmail, Phone: mpesa.MaskPhone(o.Phone)},
-		Receipt:  o.Receipt, Sequence: o.Sequence, Created: o.CreatedAt, PaidAt: o.PaidAt}, nil
+		Receipt:  o.Receipt, Sequence: o.Sequence, Created: o.CreatedAt, PaidAt: o.PaidAt,
+		DeliveryNote: o.DeliveryNote, FulfilledAt: o.FulfilledAt}, nil
 }

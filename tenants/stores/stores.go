@@ -44,6 +44,16 @@ type Store struct {
 	// PendingTTLSeconds is how long an unpaid order holds its stock.
 	PendingTTLSeconds int64     `json:"pending_ttl_seconds"`
 	CreatedAt         time.Time `json:"created_at"`
+	// Branding shown on the storefront (profile.go).
+	Tagline     string `json:"tagline"`
+	Logo        string `json:"logo,omitempty"`
+	BrandColor  string `json:"brand_color,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
+	// Where and how the merchant hears of new paid orders (prefs.go).
+	NotifyEmail     string `json:"-"`
+	NotifyPhone     string `json:"-"`
+	NotifyPaidEmail bool   `json:"-"`
+	NotifyPaidSMS   bool   `json:"-"`
 }
 
 // DefaultPendingTTL is how long a new store's unpaid orders hold stock.
@@ -67,7 +77,9 @@ type member struct {
 var slugRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$`)
 
 // reservedSlugs would collide with platform hostnames or paths.
-var reservedSlugs = map[string]bool{"admin": true, "api": true, "www": true, "dashboard": true, "daraja": true, "static": true}
+// "new" and "signup" are dashboard pages (/dashboard/new, /dashboard/signup).
+var reservedSlugs = map[string]bool{"admin": true, "api": true, "www": true, "dashboard": true, "daraja": true, "static": true,
+	"new": true, "signup": true}
 
 // Create opens a store owned by ownerID.
 func Create(ctx context.Context, idb bun.IDB, ownerID, slug, name string) (*Store, error) {
@@ -81,7 +93,7 @@ func Create(ctx context.Context, idb bun.IDB, ownerID, slug, name string) (*Stor
 	}
 	now := db.Now()
 	s := &Store{ID: db.NewID("sto"), Slug: slug, Name: name, OwnerID: ownerID, Status: StatusActive, Currency: "KES",
-		PendingTTLSeconds: int64(DefaultPendingTTL / time.Second), CreatedAt: now}
+		PendingTTLSeconds: int64(DefaultPendingTTL / time.Second), CreatedAt: now, NotifyPaidEmail: true}
 	err := db.RunInTx(ctx, idb, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := tx.NewInsert().Model(s).Exec(ctx); err != nil {
 			if db.IsUniqueViolation(err) {
@@ -127,4 +139,16 @@ func NextOrderNumber(ctx context.Context, tx bun.IDB, storeID string) (int64, er
 	err := tx.NewUpdate().Model((*Store)(nil)).Set("order_seq = order_seq + 1").
 		Where("id = ?", storeID).Returning("order_seq").Scan(ctx, &n)
 	return n + 1000, db.NotFound(err)
+}
+
+// SetPendingTTL sets how long storeID's unpaid orders hold stock, in
+// minutes (5 minutes to 7 days; a prompt itself lives about a minute).
+func SetPendingTTL(ctx context.Context, idb bun.IDB, storeID string, minutes int64) (*Store, error) {
+	if minutes < 5 || minutes > 7*24*60 {
+		return nil, input.Invalid("pending_ttl_minutes", "set between 5 minutes and 7 days (10080 minutes)")
+	}
+	s := new(Store)
+	err := idb.NewUpdate().Model(s).Set("pending_ttl_seconds = ?", minutes*60).Where("id = ?", storeID).
+		Returning("*").Scan(ctx)
+	return s, db.NotFound(err)
 }

@@ -58,11 +58,14 @@ type callbackReceiver struct {
 
 func newCallbackReceiver(t *testing.T) *callbackReceiver {
 	t.Helper()
-	rc := &callbackReceiver{got: make(chan receivedCallback, 64)}
+	rc := &callbackReceiver{got: make(chan receivedCallback, 4096)}
 	rc.status.Store(http.StatusOK)
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		rc.got <- receivedCallback{Path: r.URL.Path, Header: r.Header.Clone(), Body: string(body)}
+		select { // never block the simulator: a full buffer drops the callback
+		case rc.got <- receivedCallback{Path: r.URL.Path, Header: r.Header.Clone(), Body: string(body)}:
+		default:
+		}
 		w.WriteHeader(int(rc.status.Load()))
 	}))
 	t.Cleanup(rc.srv.Close)
@@ -262,3 +265,23 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func jsonUnmarshal(raw string, v any) error { return json.Unmarshal([]byte(raw), v) }
+
+// newLoopbackServer serves h on 127.0.0.1 and returns its base URL.
+func newLoopbackServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// waitCallbacks waits until n callback attempts are recorded.
+func (b *testBundle) waitCallbacks(t *testing.T, id string, n int) Transaction {
+	t.Helper()
+	var tx Transaction
+	require.Eventually(t, func() bool {
+		tx, _ = b.sim.Transaction(id)
+		return len(tx.Callbacks) >= n
+	}, 5*time.Second, 5*time.Millisecond, "transaction %s: fewer than %d callback attempts", id, n)
+	require.Len(t, tx.Callbacks, n)
+	return tx
+}

@@ -1,9 +1,6 @@
 package simulator
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Errors of [Simulator.Answer].
 var (
@@ -13,6 +10,8 @@ var (
 	ErrNotWaiting = errors.New("simulator: transaction is not waiting for an answer")
 	// ErrInvalidAction: the action is not pin, cancel or wrong_pin.
 	ErrInvalidAction = errors.New("simulator: action must be pin, cancel or wrong_pin")
+	// ErrClosed: the simulator has been closed.
+	ErrClosed = errors.New("simulator: closed")
 )
 
 // startLocked schedules what happens to a freshly accepted push. The caller
@@ -51,7 +50,7 @@ func (s *Simulator) Answer(checkoutRequestID string, a Action) error {
 		return ErrNotWaiting
 	}
 	if s.closed {
-		return fmt.Errorf("simulator: closed")
+		return ErrClosed
 	}
 	s.resolveLocked(r, r.scenario.outcome(a))
 	return nil

@@ -2,10 +2,10 @@ package simulator
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -60,7 +60,7 @@ func TestPushValidation(t *testing.T) {
 		{"AccountReferenceEmpty", map[string]any{"AccountReference": ""}, "AccountReference"},
 		{"AccountReferenceTooLong", map[string]any{"AccountReference": "ABCDEFGHIJKLM"}, "AccountReference"},
 		{"TransactionDescMissing", map[string]any{"TransactionDesc": nil}, "Remarks"},
-		{"TransactionDescNull", map[string]any{"TransactionDesc": "null"}, ""},
+		{"TransactionDescNull", map[string]any{"TransactionDesc": json.RawMessage("null")}, "Remarks"},
 		{"TransactionDescEmpty", map[string]any{"TransactionDesc": ""}, "Remarks"},
 		{"TransactionDescTooLong", map[string]any{"TransactionDesc": "Payment order1"}, "Remarks"},
 		// Earlier fields win: both Amount and PhoneNumber are bad.
@@ -69,15 +69,7 @@ func TestPushValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := b.pushBody(tt.overrides)
-			if tt.name == "TransactionDescNull" {
-				// A JSON null, not the string: build the body by hand.
-				raw := strings.Replace(mustJSON(t, b.pushBody(nil)), `"TransactionDesc":"Payment"`, `"TransactionDesc":null`, 1)
-				status, resp := b.do(t, http.MethodPost, pushPath, bearer(tok), raw)
-				requireDarajaError(t, status, resp, http.StatusBadRequest, "400.002.02", "Bad Request - Invalid Remarks")
-				return
-			}
-			status, resp := b.do(t, http.MethodPost, pushPath, bearer(tok), body)
+			status, resp := b.do(t, http.MethodPost, pushPath, bearer(tok), b.pushBody(tt.overrides))
 			requireDarajaError(t, status, resp, http.StatusBadRequest, "400.002.02", "Bad Request - Invalid "+tt.field)
 		})
 	}

@@ -1,0 +1,116 @@
+package authweb
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/sokohub/sokohub/internal/auth"
+	"github.com/sokohub/sokohub/internal/tokens"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// Mount adds GET/POST /login and POST /logout.
+func (w *Web) Mount(r fiber.Router) {
+	r.Get("/login", w.loginPage)
+	r.Post("/login", w.login)
+	r.Post("/logout", w.logout)
+}
+
+type loginView struct {
+	Error, Email, Next, CSRF string
+}
+
+// loginPage shows the form. The form's CSRF token is derived from a
+// random cookie set here (double submit): there is no session yet to bind
+// it to, and a cross-site page can neither read the cookie nor forge the
+// token.
+func (w *Web) loginPage(c *fiber.Ctx) error {
+	if User(c) != nil && Current(c).Session != nil {
+		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	}
+	return w.renderLogin(c, fiber.StatusOK, loginView{Next: safeNext(c.Query("next"))})
+}
+
+func (w *Web) renderLogin(c *fiber.Ctx, status int, v loginView) error {
+	secret := c.Cookies(loginCookie)
+	if secret == "" {
+		secret, _ = tokens.New("")
+		w.setCookie(c, loginCookie, secret, time.Now().Add(time.Hour))
+	}
+	v.CSRF = w.Tokens.Token("login-csrf", secret)
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, "login.html", v); err != nil {
+		return err
+	}
+	noStore(c)
+	return c.Status(status).Type("html", "utf-8").Send(buf.Bytes())
+}
+
+func (w *Web) login(c *fiber.Ctx) error {
+	email, next := strings.TrimSpace(c.FormValue("email")), safeNext(c.FormValue("next"))
+	secret := c.Cookies(loginCookie)
+	if secret == "" || !equal(c.FormValue(CSRFField), w.Tokens.Token("login-csrf", secret)) {
+		return w.renderLogin(c, fiber.StatusForbidden, loginView{Error: "The form expired. Please try again.", Email: email, Next: next})
+	}
+	u, err := w.Auth.Verify(c.UserContext(), email, c.FormValue("password"), c.IP())
+	switch {
+	case errors.Is(err, auth.ErrBadCredentials):
+		return w.renderLogin(c, fiber.StatusUnauthorized, loginView{Error: "Email or password is wrong.", Email: email, Next: next})
+	case errors.Is(err, auth.ErrTooManyAttempts):
+		return w.renderLogin(c, fiber.StatusTooManyRequests, loginView{Error: "Too many failed logins. Wait a few minutes and try again.", Email: email, Next: next})
+	case err != nil:
+		return err
+	}
+	raw, sess, err := w.Auth.StartSession(c.UserContext(), u.ID, c.IP())
+	if err != nil {
+		return err
+	}
+	w.setCookie(c, SessionCookie, raw, sess.ExpiresAt)
+	w.clearCookie(c, loginCookie)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (w *Web) logout(c *fiber.Ctx) error {
+	if raw := c.Cookies(SessionCookie); raw != "" {
+		if err := w.Auth.EndSession(c.UserContext(), raw); err != nil {
+			return err
+		}
+	}
+	w.clearCookie(c, SessionCookie)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// safeNext keeps a post-login redirect on this site: a path, never a
+// scheme-relative or absolute URL that would make the login page an open
+// redirect.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func (w *Web) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", Expires: expires,
+		Secure: w.Secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (w *Web) clearCookie(c *fiber.Ctx, name string) {
+	w.setCookie(c, name, "", time.Unix(0, 0))
+}
+
+// noStore keeps pages with personal data or tokens out of every cache.
+func noStore(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderPragma, "no-cache")
+}

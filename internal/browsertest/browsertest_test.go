@@ -1,0 +1,33 @@
+package browsertest
+
+import (
+	"bytes"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPhoneViewportAndScreenshot(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><meta name="viewport" content="width=device-width"><p id="w">hello</p>
+<script>document.getElementById('w').textContent='width '+window.innerWidth</script>`))
+	}))
+	defer srv.Close()
+	b := New(t)
+	b.Do(chromedp.Navigate(srv.URL))
+	require.Equal(t, "width 360", b.WaitText("#w", "width"))
+	require.Positive(t, b.Received())
+
+	path := b.Screenshot("hello")
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(raw))
+	require.NoError(t, err)
+	require.Equal(t, PhoneWidth, img.Bounds().Dx())
+}

@@ -1,0 +1,239 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/db/dbtest"
+	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/tokens"
+	"github.com/sokohub/sokohub/tenants/orders"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// scriptedProvider fails with err (nil: succeeds) and records what it got.
+type scriptedProvider struct {
+	err  error
+	sent []*Notification
+}
+
+func (p *scriptedProvider) Name() string { return "scripted" }
+
+func (p *scriptedProvider) Send(_ context.Context, n *Notification) (string, error) {
+	p.sent = append(p.sent, n)
+	if p.err != nil {
+		return "", p.err
+	}
+	return "ref-" + n.ID, nil
+}
+
+type bundle struct {
+	db    *bun.DB
+	svc   *Service
+	sms   *scriptedProvider
+	email *scriptedProvider
+	store *stores.Store
+	order *orders.Order
+}
+
+func setupService(t *testing.T) *bundle {
+	t.Helper()
+	ctx := t.Context()
+	d := dbtest.Open(t)
+	b := &bundle{db: d, sms: &scriptedProvider{}, email: &scriptedProvider{}}
+	b.svc = NewService(Config{DB: d, SMS: b.sms, Email: b.email, PublicURL: "https://soko.example",
+		Tokens: tokens.NewDeriver(make([]byte, 32))})
+	ownerID := db.NewID("usr")
+	_, err := d.ExecContext(ctx, "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+		ownerID, "achieng@example.com", "Achieng", "x", db.Now())
+	require.NoError(t, err)
+	b.store, err = stores.Create(ctx, d, ownerID, "kiosk", "Achieng's Kiosk")
+	require.NoError(t, err)
+	now := db.Now()
+	b.order = &orders.Order{ID: db.NewID("ord"), StoreID: b.store.ID, Number: 1001, Status: orders.StatusPaid, Total: 300000,
+		Currency: "KES", Phone: "254712345678", CustomerName: "Otieno", CustomerEmail: "otieno@example.com", TokenHash: "x",
+		Receipt: "QK7Y64F4W2", Sequence: 2, CreatedAt: now, UpdatedAt: now, PaidAt: now}
+	_, err = d.NewInsert().Model(b.order).Exec(ctx)
+	require.NoError(t, err)
+	return b
+}
+
+// fanout records an event of typ with data and runs the relay's fanout.
+func (b *bundle) fanout(t *testing.T, typ, orderID string, data map[string]any) []*Notification {
+	t.Helper()
+	ctx := t.Context()
+	if orderID != "" {
+		snap, err := orders.TakeSnapshot(ctx, b.db, b.store.ID, orderID)
+		require.NoError(t, err)
+		data["order"] = snap
+	}
+	e, err := outbox.Record(ctx, b.db, b.store.ID, typ, orderID, data)
+	require.NoError(t, err)
+	var ns []*Notification
+	require.NoError(t, db.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
+		jobs, err := b.svc.Fanout(ctx, tx, e)
+		for _, j := range jobs {
+			n := new(Notification)
+			require.NoError(t, tx.NewSelect().Model(n).Where("id = ?", j.ID).Scan(ctx))
+			ns = append(ns, n)
+		}
+		return err
+	}))
+	// A second relay of the same event writes nothing new.
+	require.NoError(t, db.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
+		jobs, err := b.svc.Fanout(ctx, tx, e)
+		require.Empty(t, jobs)
+		return err
+	}))
+	return ns
+}
+
+func find(t *testing.T, ns []*Notification, kind, channel string) *Notification {
+	t.Helper()
+	for _, n := range ns {
+		if n.Kind == kind && n.Channel == channel {
+			return n
+		}
+	}
+	t.Fatalf("no %s %s among %d messages", kind, channel, len(ns))
+	return nil
+}
+
+func TestFanout(t *testing.T) {
+	t.Parallel()
+
+	t.Run("PaidOrderConfirmsToCustomerAndTellsSeller", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		_, err := SaveSettings(t.Context(), b.db, b.store.ID, Settings{SMSSenderID: "KIOSK", EmailFromName: "Kiosk Orders"})
+		require.NoError(t, err)
+		ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+		require.Len(t, ns, 3)
+		link := fmt.Sprintf("https://soko.example/s/kiosk/orders/%s?t=%s", b.order.ID, b.svc.Tokens.Token("order", b.order.ID))
+
+		sms := find(t, ns, KindOrderConfirmation, ChannelSMS)
+		require.Equal(t, "254712345678", sms.Recipient)
+		require.Equal(t, "KIOSK", sms.Sender)
+		require.Equal(t, "scripted", sms.Provider)
+		for _, want := range []string{"#1001", "KES 3,000", "QK7Y64F4W2", link} {
+			require.Contains(t, sms.Body, want)
+		}
+		email := find(t, ns, KindOrderConfirmation, ChannelEmail)
+		require.Equal(t, "otieno@example.com", email.Recipient)
+		require.Equal(t, "Kiosk Orders", email.Sender)
+		require.Contains(t, email.Subject, "#1001")
+		require.Contains(t, email.Body, link)
+
+		seller := find(t, ns, KindSellerNewOrder, ChannelEmail)
+		require.Equal(t, "achieng@example.com", seller.Recipient)
+		require.Contains(t, seller.Body, "254712***678", "the seller's notice masks the phone")
+		require.NotContains(t, seller.Body, "254712345678")
+	})
+
+	t.Run("SellerPreferencesChooseChannels", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		_, err := stores.UpdatePrefs(t.Context(), b.db, b.store.ID, stores.NotificationPrefs{Email: "orders@kiosk.example",
+			Phone: "0722000111", PaidEmail: true, PaidSMS: true})
+		require.NoError(t, err)
+		ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+		require.Equal(t, "orders@kiosk.example", find(t, ns, KindSellerNewOrder, ChannelEmail).Recipient)
+		require.Equal(t, "254722000111", find(t, ns, KindSellerNewOrder, ChannelSMS).Recipient)
+	})
+
+	t.Run("FailedPaymentSaysHowToRetry", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		ns := b.fanout(t, outbox.OrderPaymentFailed, b.order.ID, map[string]any{"payment": map[string]any{
+			"result_code": "1032", "failure_reason": "You cancelled the M-Pesa prompt."}})
+		require.Len(t, ns, 2, "customer SMS and email; nothing for the seller")
+		sms := find(t, ns, KindPaymentFailed, ChannelSMS)
+		require.Contains(t, sms.Body, "did not go through: You cancelled the M-Pesa prompt")
+		require.Contains(t, sms.Body, "press Pay again")
+		require.Contains(t, sms.Body, "/s/kiosk/orders/"+b.order.ID)
+	})
+
+	t.Run("ConfigurationErrorAlertsTheSeller", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		ns := b.fanout(t, outbox.OrderPaymentFailed, b.order.ID, map[string]any{"payment": map[string]any{"result_code": "2028"}})
+		seller := find(t, ns, KindSellerPayment, ChannelEmail)
+		require.Contains(t, seller.Subject, "M-Pesa set-up problem")
+	})
+
+	t.Run("PaymentProblemsAlertTheSeller", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		issue := map[string]any{"amount": 300000, "currency": "KES", "receipt": "QK7Y64F4W3"}
+		over := find(t, b.fanout(t, outbox.PaymentOverpaid, b.order.ID, map[string]any{"issue": issue}), KindSellerPayment, ChannelEmail)
+		require.Contains(t, over.Subject, "paid twice")
+		require.Contains(t, over.Body, "QK7Y64F4W3")
+		un := find(t, b.fanout(t, outbox.PaymentUnmatched, b.order.ID, map[string]any{"issue": issue, "prompted_amount": 250000}),
+			KindSellerPayment, ChannelEmail)
+		require.Contains(t, un.Body, "KES 2,500")
+		require.Contains(t, un.Body, "not paid")
+	})
+
+	t.Run("PausedEndpointAlertsTheSeller", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		ns := b.fanout(t, outbox.EndpointPaused, "", map[string]any{"endpoint": map[string]any{"id": "whe_1", "url": "https://erp.example/hooks"},
+			"reason": "every delivery failed since 2026-11-28T10:00:00Z"})
+		n := find(t, ns, KindSellerEndpoint, ChannelEmail)
+		require.Contains(t, n.Subject, "paused")
+		require.Contains(t, n.Body, "https://erp.example/hooks")
+		require.Contains(t, n.Body, "/api/v1/stores/kiosk/webhooks/whe_1/resume")
+	})
+
+	t.Run("OtherEventsWriteNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		require.Empty(t, b.fanout(t, outbox.OrderCreated, b.order.ID, map[string]any{}))
+	})
+}
+
+func TestSend(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+	sms := find(t, ns, KindOrderConfirmation, ChannelSMS)
+	load := func(id string) *Notification {
+		n := new(Notification)
+		require.NoError(t, b.db.NewSelect().Model(n).Where("id = ?", id).Scan(t.Context()))
+		return n
+	}
+
+	b.sms.err = errors.New("africastalking: 502 RejectedByGateway")
+	err := b.svc.Send(t.Context(), sms.ID)
+	require.Error(t, err, "a temporary failure goes back to the queue")
+	require.NotErrorIs(t, err, asynq.SkipRetry)
+	n := load(sms.ID)
+	require.Equal(t, StatusPending, n.Status)
+	require.EqualValues(t, 1, n.Attempts)
+	require.Contains(t, n.LastError, "RejectedByGateway")
+
+	b.sms.err = nil
+	require.NoError(t, b.svc.Send(t.Context(), sms.ID))
+	n = load(sms.ID)
+	require.Equal(t, StatusSent, n.Status)
+	require.Equal(t, "ref-"+sms.ID, n.ProviderRef)
+	require.False(t, n.SentAt.IsZero())
+	require.NoError(t, b.svc.Send(t.Context(), sms.ID))
+	require.Len(t, b.sms.sent, 2, "a sent message is never sent again")
+
+	email := find(t, ns, KindOrderConfirmation, ChannelEmail)
+	b.email.err = fmt.Errorf("%w: smtp RCPT TO: 550 no such mailbox", ErrPermanent)
+	err = b.svc.Send(t.Context(), email.ID)
+	require.ErrorIs(t, err, asynq.SkipRetry)
+	n = load(email.ID)
+	require.Equal(t, StatusFailed, n.Status)
+	require.True(t, strings.Contains(n.LastError, "550"))
+}

@@ -1,0 +1,11 @@
+ALTER TABLE orders DROP COLUMN fulfilled_at;
+ALTER TABLE orders DROP COLUMN delivery_note;
+ALTER TABLE products DROP COLUMN image;
+ALTER TABLE stores DROP COLUMN notify_paid_sms;
+ALTER TABLE stores DROP COLUMN notify_paid_email;
+ALTER TABLE stores DROP COLUMN notify_phone;
+ALTER TABLE stores DROP COLUMN notify_email;
+ALTER TABLE stores DROP COLUMN accent_color;
+ALTER TABLE stores DROP COLUMN brand_color;
+ALTER TABLE stores DROP COLUMN logo;
+ALTER TABLE stores DROP COLUMN tagline;

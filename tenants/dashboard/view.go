@@ -1,0 +1,113 @@
+package dashboard
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/sokohub/sokohub/internal/auth/authweb"
+	"github.com/sokohub/sokohub/internal/money"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pageNames = []string{"signup", "index", "new_store", "setup_store", "setup_mpesa", "product_form", "setup_share",
+	"orders", "order", "products", "webhooks", "notifications", "error"}
+
+// pages holds one template set per page (the layout plus the page's
+// "main"), parsed at start.
+var pages = func() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"kes":      func(cents int64) string { return money.Format(cents, "KES") },
+		"shilling": func(cents int64) int64 { return cents / 100 },
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(nairobi).Format("2 Jan 2006, 15:04")
+		},
+		"title": func(s string) string { return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ") },
+	}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	out := map[string]*template.Template{}
+	for _, name := range pageNames {
+		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+	}
+	return out
+}()
+
+// nairobi is the merchants' clock: times are shown in East Africa Time.
+var nairobi = time.FixedZone("EAT", 3*3600)
+
+// view is what every page gets: the layout's data and the page's own.
+type view struct {
+	Title   string
+	Email   string
+	Store   *stores.Store
+	Base    string
+	Section string
+	Manager bool
+	CSRF    string
+	// Notice is a one-line confirmation of what just happened.
+	Notice string
+	Page   any
+}
+
+func (d *Dashboard) view(c *fiber.Ctx, title, section string, page any) view {
+	v := view{Title: title, Section: section, CSRF: d.Web.CSRFToken(c), Page: page, Notice: notices[c.Query("done")]}
+	if u := authweb.User(c); u != nil {
+		v.Email = u.Email
+	}
+	if st, ok := c.Locals(storeKey{}).(*stores.Store); ok {
+		v.Store, v.Base, v.Manager = st, base(c), manager(c)
+	}
+	return v
+}
+
+// notices are the confirmations a redirect can ask for with ?done=.
+var notices = map[string]string{
+	"store": "Store details saved.", "mpesa": "M-Pesa settings saved.", "product": "Product saved.",
+	"fulfilled": "Order marked as fulfilled.", "notifications": "Notification preferences saved.",
+	"test": "Test event sent: see the delivery log below.", "replay": "Delivery sent again.",
+	"resumed": "Endpoint resumed; held deliveries are on their way.",
+}
+
+func render(c *fiber.Ctx, status int, page string, v view) error {
+	var buf bytes.Buffer
+	if err := pages[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return err
+	}
+	// Merchant pages hold customers' details: never cached.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Type("html", "utf-8").Send(buf.Bytes())
+}
+
+// ErrorPage renders errors on dashboard routes as a page with a way back.
+func (d *Dashboard) ErrorPage(c *fiber.Ctx, status int, message string) error {
+	heading := "Something went wrong"
+	switch {
+	case status == fiber.StatusNotFound:
+		heading, message = "Not found", "This page does not exist, or it belongs to a store you are not a member of."
+	case status == fiber.StatusForbidden:
+		heading = "Not allowed"
+	case status >= 500:
+		message = "Something went wrong on our side. Please try again."
+	case status < 500:
+		heading = "Please check and try again"
+	}
+	return render(c, status, "error", d.view(c, heading, "", errorPage{Heading: heading, Message: message}))
+}
+
+type errorPage struct{ Heading, Message string }
+
+// formError is a form's problems, by field, for re-rendering it.
+type formError map[string]string
+
+// Has tells whether field has a problem (templates mark it invalid).
+func (f formError) Has(field string) bool { _, ok := f[field]; return ok }
