@@ -26,6 +26,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCallback$$' -fuzztime $(FUZZTIME) ./internal/mpesa/
 	$(GO) test -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(FUZZTIME) ./internal/mpesa/
 	$(GO) test -run '^$$' -fuzz '^FuzzPushBody$$' -fuzztime $(FUZZTIME) ./internal/mpesa/simulator/
+	$(GO) test -run '^$$' -fuzz '^FuzzControlBodies$$' -fuzztime $(FUZZTIME) ./internal/mpesa/simulator/
 
 vet:
 	$(GO) vet ./...

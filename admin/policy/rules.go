@@ -52,6 +52,10 @@ type Route struct {
 var Routes = []Route{
 	// Public: health, Daraja's callbacks, sign-up and login, the storefront.
 	{"GET", "/healthz", Public},
+	// Readiness and Prometheus metrics (route templates and counts only;
+	// the proxy keeps /metrics internal: deploy/nginx.conf).
+	{"GET", "/readyz", Public},
+	{"GET", "/metrics", Public},
 	{"POST", "/callbacks/stk/:token", Public},
 	{"POST", "/api/v1/signup", Public},
 	{"POST", "/api/v1/login", Public},
@@ -150,6 +154,8 @@ var Routes = []Route{
 	{"POST", "/dashboard/:slug/webhooks/:id/test", Managers},
 	{"POST", "/dashboard/:slug/webhooks/:id/resume", Managers},
 	{"POST", "/dashboard/:slug/webhooks/:id/deliveries/:delivery/replay", Managers},
+	{"GET", "/dashboard/:slug/payments", Members},
+	{"POST", "/dashboard/:slug/payments/:id/resolve", Managers},
 	{"GET", "/dashboard/:slug/settings/notifications", Managers | Support},
 	{"POST", "/dashboard/:slug/settings/notifications", Managers},
 

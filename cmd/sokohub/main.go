@@ -1,5 +1,5 @@
 // Command sokohub is the whole platform in one binary: sokohub dev | serve |
-// worker | migrate up|down|status | simulator.
+// worker | migrate up|down|status | simulator | probe.
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/sokohub/sokohub/internal/config"
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/devstack"
+	"github.com/sokohub/sokohub/internal/loadtest"
 	"github.com/sokohub/sokohub/internal/mpesa/simulator"
 )
 
@@ -27,7 +28,15 @@ const usage = `usage: sokohub <command>
   serve                the gateway (production)
   worker               the background worker (production)
   migrate up|down|status
-  simulator [--addr 127.0.0.1:8090] [--delay 2s]   the Daraja simulator alone
+  simulator [--addr 127.0.0.1:8090] [--delay 2s] [--late-callback 90s] [--allow-any-callback-host]
+                       the Daraja simulator alone
+  probe URL            exit 0 when URL answers 2xx (container health checks:
+                       the image has no curl)
+
+serve and worker stop on SIGTERM or SIGINT: the gateway fails /readyz, keeps
+serving for SOKOHUB_DRAIN_DELAY, stops accepting and finishes its requests
+within SOKOHUB_SHUTDOWN_GRACE; the worker finishes its tasks within the grace
+and hands the rest back to the queue; then the database and Redis close.
 `
 
 func main() {
@@ -56,6 +65,10 @@ func run(ctx context.Context, cmd string, args []string, log *slog.Logger) error
 		return migrate(ctx, args)
 	case "simulator":
 		return sim(ctx, args, log)
+	case "probe":
+		return probe(ctx, args)
+	case "loadtest":
+		return loadtest.Main(ctx, args, os.Stdout, log)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
@@ -76,7 +89,9 @@ func dev(ctx context.Context, log *slog.Logger) error {
 	}
 	s.Banner(os.Stdout)
 	<-ctx.Done()
+	log.Info("shutting down", "grace", cfg.ShutdownGrace.String())
 	s.Stop()
+	log.Info("stopped")
 	return nil
 }
 
@@ -86,15 +101,29 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	ln, err := net.Listen("tcp", a.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("SOKOHUB_HTTP_ADDR %s: %w", a.Config.HTTPAddr, err)
+	}
 	gw := a.Gateway(nil)
 	errc := make(chan error, 1)
-	go func() { errc <- gw.Listen(a.Config.HTTPAddr) }()
+	go func() { errc <- gw.Listener(ln) }()
+	log.Info("gateway listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		return gw.ShutdownWithTimeout(20 * time.Second)
 	}
+	// Fail readiness first and keep serving while the load balancer
+	// notices; then stop accepting and let requests under way finish.
+	log.Info("shutting down: draining", "drain_delay", a.Config.DrainDelay.String(), "grace", a.Config.ShutdownGrace.String())
+	a.Health.Drain()
+	time.Sleep(a.Config.DrainDelay)
+	if err := gw.ShutdownWithTimeout(a.Config.ShutdownGrace); err != nil {
+		return fmt.Errorf("gateway shutdown: %w", err)
+	}
+	log.Info("gateway stopped")
+	return nil
 }
 
 func worker(ctx context.Context, log *slog.Logger) error {
@@ -103,13 +132,42 @@ func worker(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	return a.RunWorker(ctx, 20)
+	if addr := a.Config.OpsAddr; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("SOKOHUB_OPS_ADDR %s: %w", addr, err)
+		}
+		ops := a.Ops()
+		go func() { _ = ops.Listener(ln) }()
+		defer func() { _ = ops.ShutdownWithTimeout(5 * time.Second) }()
+		log.Info("worker ops listening", "addr", ln.Addr().String())
+	}
+	go func() {
+		<-ctx.Done()
+		log.Info("shutting down: finishing tasks", "grace", a.Config.ShutdownGrace.String())
+		a.Health.Drain()
+	}()
+	if err := a.RunWorker(ctx); err != nil {
+		return err
+	}
+	log.Info("worker stopped")
+	return nil
 }
 
+// production loads the configuration of serve and worker: production
+// rules unless SOKOHUB_MODE=dev, and always a shared Redis, since the
+// processes must see one queue.
 func production(ctx context.Context, log *slog.Logger) (*app.App, error) {
-	cfg, err := config.Load(config.ModeProduction, os.Getenv)
+	mode, err := config.ModeFrom(os.Getenv, config.ModeProduction)
 	if err != nil {
 		return nil, err
+	}
+	cfg, err := config.Load(mode, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RedisURL == "" && len(cfg.RedisClusterAddrs) == 0 {
+		return nil, fmt.Errorf("SOKOHUB_REDIS_URL is required: serve and worker processes share one Redis")
 	}
 	return app.New(ctx, cfg, log, false)
 }
@@ -161,18 +219,26 @@ func migrate(ctx context.Context, args []string) error {
 func sim(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("simulator", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
-	delay := fs.Duration("delay", 2*time.Second, "how long the virtual customer takes to answer (SOKOHUB_SIM_DELAY)")
+	// The environment gives the defaults; flags override it.
+	defDelay, err := envDuration("SOKOHUB_SIM_DELAY", simulator.DefaultDelay)
+	if err != nil {
+		return err
+	}
+	defLate, err := envDuration("SOKOHUB_SIM_LATE_CALLBACK", simulator.DefaultLateCallback)
+	if err != nil {
+		return err
+	}
+	delay := fs.Duration("delay", defDelay, "how long the virtual customer takes to answer (SOKOHUB_SIM_DELAY)")
+	late := fs.Duration("late-callback", defLate, "how late the callback of 254700000006 comes (SOKOHUB_SIM_LATE_CALLBACK)")
+	anyHost := fs.Bool("allow-any-callback-host", false,
+		"send callbacks to hosts that are not loopback (a compose network); never point it at hosts you do not run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if v := os.Getenv("SOKOHUB_SIM_DELAY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("SOKOHUB_SIM_DELAY must be a Go duration such as 2s")
-		}
-		*delay = d
+	if *delay < 0 || *late <= 0 {
+		return fmt.Errorf("--delay must not be negative and --late-callback must be positive")
 	}
-	s := simulator.New(simulator.Config{Delay: *delay, Logger: log})
+	s := simulator.New(simulator.Config{Delay: *delay, LateCallback: *late, Logger: log, AllowAnyCallbackHost: *anyHost})
 	defer s.Close()
 	srv := &http.Server{Addr: *addr, Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -186,4 +252,40 @@ func sim(ctx context.Context, args []string, log *slog.Logger) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	}
+}
+
+// envDuration reads the Go duration in the environment variable name, or def
+// when it is unset.
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s must be a Go duration such as 2s", name)
+	}
+	return d, nil
+}
+
+// probe GETs args[0] and fails unless it answers 2xx within 3 s.
+func probe(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: sokohub probe URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s", args[0], res.Status)
+	}
+	return nil
 }

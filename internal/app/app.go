@@ -22,10 +22,12 @@ import (
 	"github.com/sokohub/sokohub/internal/config"
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/gateway"
+	"github.com/sokohub/sokohub/internal/health"
 	"github.com/sokohub/sokohub/internal/idempotency"
 	"github.com/sokohub/sokohub/internal/media"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/notify"
+	"github.com/sokohub/sokohub/internal/observability"
 	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/queue"
 	"github.com/sokohub/sokohub/internal/ratelimit"
@@ -64,6 +66,13 @@ type App struct {
 	Web           *authweb.Web
 	Console       *admin.Console
 	policyWatcher *policy.Watcher
+	// Health answers /healthz and /readyz; Metrics is the process's
+	// Prometheus registry, with the gateway's HTTP and the worker's task
+	// metrics on it.
+	Health      *health.Checker
+	Metrics     *observability.Registry
+	httpMetrics *observability.HTTP
+	taskMetrics *observability.Tasks
 }
 
 // New connects to the database and Redis, migrates when migrate is set,
@@ -76,7 +85,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool
 	if err != nil {
 		return nil, fmt.Errorf("SOKOHUB_MASTER_KEY: %w", err)
 	}
-	d, err := db.Open(cfg.DatabaseURL)
+	d, err := db.OpenPool(cfg.DatabaseURL, cfg.DBPool)
 	if err != nil {
 		return nil, err
 	}
@@ -87,10 +96,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool
 			return nil, err
 		}
 	}
-	if a.Redis, err = queue.ConnectRedis(ctx, cfg.RedisURL); err != nil {
+	if a.Redis, err = queue.Connect(ctx, queue.RedisOptions{URL: cfg.RedisURL, ClusterAddrs: cfg.RedisClusterAddrs}); err != nil {
 		a.Close()
 		return nil, err
 	}
+	if a.Health, err = health.New(a.DB, a.Redis.Client, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Metrics = observability.NewRegistry()
+	a.httpMetrics = a.Metrics.NewHTTP(gateway.RouteLabel)
+	a.taskMetrics = a.Metrics.NewTasks(log)
 	a.Queue = queue.NewClient(a.Redis.Client, a.Names)
 	a.build(keys)
 	if err := a.buildAccess(ctx); err != nil {
@@ -138,13 +154,15 @@ func (a *App) build(keys *secrets.Keyring) {
 
 // Gateway builds the HTTP app; sim, when set, is mounted under /daraja.
 func (a *App) Gateway(sim http.Handler) *fiber.App {
+	shop := storefront.New(storefront.Deps{DB: a.DB, Checkout: a.Checkout, Tokens: tokens.NewDeriver(a.Config.MasterKey),
+		Media: a.Media, Domain: a.Config.StorefrontDomain, Logger: a.Log})
 	return gateway.New(gateway.Deps{DB: a.DB, Auth: a.Auth, Vault: a.Vault, Endpoints: a.Endpoints, Checkout: a.Checkout,
 		Payments: a.Payments, Notify: a.Notify, Deliverer: a.Deliverer, Logger: a.Log, Simulator: sim, Idempotency: idempotency.NewStore(a.DB),
 		CallbackSources: a.Config.Callbacks, Web: a.Web, Policy: a.Policy, Console: a.Console, Daraja: a.Daraja,
-		Pages: storefront.New(storefront.Deps{DB: a.DB, Checkout: a.Checkout, Tokens: tokens.NewDeriver(a.Config.MasterKey),
-			Media: a.Media, Domain: a.Config.StorefrontDomain, Logger: a.Log}),
-		Dashboard: dashboard.New(dashboard.Deps{DB: a.DB, Auth: a.Auth, Web: a.Web, Vault: a.Vault, Daraja: a.Daraja,
-			Endpoints: a.Endpoints, Deliverer: a.Deliverer, Media: a.Media, PublicURL: a.Config.PublicURL,
+		Health: a.Health, Metrics: a.httpMetrics.Middleware(), MetricsHandler: a.Metrics.Handler(),
+		Pages: shop, HostRewrite: shop.ByHost,
+		Dashboard: dashboard.New(dashboard.Deps{DB: a.DB, Auth: a.Auth, Web: a.Web, Policy: a.Policy, Vault: a.Vault, Daraja: a.Daraja,
+			Endpoints: a.Endpoints, Deliverer: a.Deliverer, Payments: a.Payments, Media: a.Media, PublicURL: a.Config.PublicURL,
 			StorefrontDomain: a.Config.StorefrontDomain, Logger: a.Log})})
 }
 

@@ -3,28 +3,30 @@ package app
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/sokohub/sokohub/internal/observability"
 	"github.com/sokohub/sokohub/internal/queue"
 )
 
-// Worker intervals.
-const (
-	pollInterval  = 200 * time.Millisecond
-	sweepInterval = 30 * time.Second
-)
+// pollInterval is how often the outbox relay looks for new events.
+const pollInterval = 200 * time.Millisecond
 
-// RunWorker processes tasks until ctx ends, then hands in-flight tasks
-// back to the queue within the shutdown grace period.
-func (a *App) RunWorker(ctx context.Context, concurrency int) error {
+// RunWorker processes tasks until ctx ends; then in-flight tasks get the
+// shutdown grace period (SOKOHUB_SHUTDOWN_GRACE) to finish, and Asynq
+// hands the unfinished ones back to their queues, before it returns.
+func (a *App) RunWorker(ctx context.Context) error {
 	srv := asynq.NewServerFromRedisClient(a.Redis.Client, asynq.Config{
-		Concurrency:              concurrency,
+		Concurrency:              a.Config.WorkerConcurrency,
 		Queues:                   a.Names.Weights(),
 		TaskCheckInterval:        50 * time.Millisecond,
 		DelayedTaskCheckInterval: time.Second,
-		ShutdownTimeout:          20 * time.Second,
+		ShutdownTimeout:          a.Config.ShutdownGrace,
 		RetryDelayFunc:           retryDelay,
 		Logger:                   asynqLogger{a.Log},
 		LogLevel:                 asynq.WarnLevel,
@@ -32,6 +34,7 @@ func (a *App) RunWorker(ctx context.Context, concurrency int) error {
 		// archived; the sweeper still sees its row in the database.
 	})
 	mux := asynq.NewServeMux()
+	mux.Use(a.taskMetrics.Middleware)
 	mux.HandleFunc(queue.TypeSTKPush, a.Payments.HandlePush)
 	mux.HandleFunc(queue.TypeSTKQuery, a.Payments.HandleQuery)
 	mux.HandleFunc(queue.TypeCallback, a.Payments.HandleCallback)
@@ -42,40 +45,52 @@ func (a *App) RunWorker(ctx context.Context, concurrency int) error {
 	if err := srv.Start(mux); err != nil {
 		return err
 	}
-	a.loop(ctx, pollInterval, func(ctx context.Context) error { return a.Relay.Poll(ctx) })
-	a.loop(ctx, sweepInterval, func(ctx context.Context) error {
-		// One sweep per tick across every worker replica: the task id
-		// carries the tick.
-		tick := time.Now().Unix() / int64(sweepInterval/time.Second)
-		return a.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeSweep, ID: "all", Key: itoa(tick)})
+	metrics := a.Metrics.NewWorkerMetrics(observability.WorkerConfig{DB: a.DB,
+		Inspector: asynq.NewInspectorFromRedisClient(a.Redis.Client), Namespace: a.Names.Namespace,
+		Queues: slices.Sorted(maps.Keys(a.Names.Weights())), Every: a.Config.MetricsRefresh, Log: a.Log})
+	var loops sync.WaitGroup
+	loops.Go(func() { metrics.Run(ctx) })
+	loops.Go(func() { a.loop(ctx, pollInterval, func(ctx context.Context) error { return a.Relay.Poll(ctx) }) })
+	loops.Go(func() {
+		a.loop(ctx, a.Config.SweepInterval, func(ctx context.Context) error {
+			// One sweep per tick across every worker replica: the task id
+			// carries the tick.
+			return a.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeSweep, ID: "all", Key: itoa(a.sweepTick())})
+		})
 	})
 	<-ctx.Done()
 	srv.Shutdown()
+	loops.Wait() // nothing touches the database or Redis once we return
 	return nil
 }
 
+// sweepTick numbers the current sweep interval.
+func (a *App) sweepTick() int64 {
+	return time.Now().Unix() / int64(a.Config.SweepInterval/time.Second)
+}
+
 func (a *App) handleSweep(ctx context.Context, t *asynq.Task) error {
-	tick := time.Now().Unix() / int64(sweepInterval/time.Second)
+	tick := a.sweepTick()
+	id, _ := asynq.GetTaskID(ctx)
+	a.Log.InfoContext(ctx, "sweep", "tick", tick, "task_id", id)
 	_, expireErr := a.Checkout.ExpireDue(ctx)
 	return errors.Join(a.Payments.Sweep(ctx, tick), a.Relay.Sweep(ctx), a.Notify.Sweep(ctx), expireErr)
 }
 
-// loop runs fn every interval in the background until ctx ends.
+// loop runs fn every interval until ctx ends.
 func (a *App) loop(ctx context.Context, every time.Duration, fn func(context.Context) error) {
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := fn(ctx); err != nil && ctx.Err() == nil {
-					a.Log.Error("background loop", "err", err)
-				}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("background loop", "err", err)
 			}
 		}
-	}()
+	}
 }
 
 // retryDelay is Asynq's wait before a failed task's next try. Everything

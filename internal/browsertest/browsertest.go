@@ -152,6 +152,19 @@ func (b *Browser) WaitText(sel, want string) string {
 	}
 }
 
+// WaitLocation waits until the tab's URL contains want (a click that
+// navigates returns before the new page is there).
+func (b *Browser) WaitLocation(want string) {
+	b.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for !strings.Contains(b.Location(), want) {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: never reached a URL with %q (at %s)", want, b.Location())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Received is the bytes the tab has downloaded so far, as sent on the wire.
 func (b *Browser) Received() int64 { return b.received.Load() }
 

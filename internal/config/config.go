@@ -33,7 +33,8 @@ type Config struct {
 	// DatabaseURL is SOKOHUB_DATABASE_URL: postgres://… or sqlite:<path>.
 	// Dev defaults to sqlite:<DataDir>/sokohub.db.
 	DatabaseURL string
-	// RedisURL is SOKOHUB_REDIS_URL (redis://…). Empty in dev means an
+	// RedisURL is SOKOHUB_REDIS_URL: redis://, rediss://, or
+	// redis-sentinel://… (queue.RedisOptions). Empty in dev means an
 	// embedded Redis.
 	RedisURL string
 	// RedisNamespace is SOKOHUB_REDIS_NAMESPACE, prefixed to every queue
@@ -59,6 +60,10 @@ type Config struct {
 	// SimDelay is SOKOHUB_SIM_DELAY, how long the simulator's virtual
 	// customer takes to answer a prompt. Defaults to 2s.
 	SimDelay time.Duration
+	// SimLateCallback is SOKOHUB_SIM_LATE_CALLBACK, how late the
+	// simulator sends the callback of its late-callback test number
+	// (254700000006). Defaults to 90s; must be positive.
+	SimLateCallback time.Duration
 	// Callbacks is where Daraja callbacks are expected from.
 	Callbacks CallbackSources
 	// Notify is how SMS and email are sent (SOKOHUB_SMS_*, SOKOHUB_SMTP_*).
@@ -82,6 +87,9 @@ type Config struct {
 	// one store may make; empty means unlimited. Defaults to
 	// DefaultStoreDarajaLimits.
 	StoreDarajaLimits []ratelimit.Limit
+	// Runtime is the replica's pool, Redis topology, shutdown and probes
+	// (runtime.go).
+	Runtime
 }
 
 // Load builds a Config for mode from getenv (os.Getenv in main, a map in
@@ -103,6 +111,12 @@ func Load(mode Mode, getenv func(string) string) (*Config, error) {
 	if c.SimDelay, err = duration(getenv, "SOKOHUB_SIM_DELAY", 2*time.Second); err != nil {
 		return nil, err
 	}
+	if c.SimLateCallback, err = duration(getenv, "SOKOHUB_SIM_LATE_CALLBACK", 90*time.Second); err != nil {
+		return nil, err
+	}
+	if c.SimLateCallback == 0 { // the simulator would read zero as its default
+		return nil, fmt.Errorf("SOKOHUB_SIM_LATE_CALLBACK must be a positive Go duration such as 90s")
+	}
 	if c.QueryDelay, err = duration(getenv, "SOKOHUB_QUERY_DELAY", 30*time.Second); err != nil {
 		return nil, err
 	}
@@ -116,6 +130,9 @@ func Load(mode Mode, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.StoreDarajaLimits, err = limits(getenv, "SOKOHUB_STORE_DARAJA_LIMITS", DefaultStoreDarajaLimits); err != nil {
+		return nil, err
+	}
+	if c.Runtime, err = loadRuntime(getenv); err != nil {
 		return nil, err
 	}
 	if mode == ModeDev {
@@ -160,8 +177,8 @@ func (c *Config) validate() error {
 		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		return fmt.Errorf("SOKOHUB_DATABASE_URL must start with postgres:// or sqlite:")
 	}
-	if c.Mode == ModeProduction && c.RedisURL == "" {
-		return fmt.Errorf("SOKOHUB_REDIS_URL is required (redis://host:6379/0)")
+	if c.Mode == ModeProduction && c.RedisURL == "" && len(c.RedisClusterAddrs) == 0 {
+		return fmt.Errorf("SOKOHUB_REDIS_URL is required (redis://host:6379/0, or redis-sentinel://…, or SOKOHUB_REDIS_CLUSTER_ADDRS)")
 	}
 	if err := checkURL("SOKOHUB_PUBLIC_URL", c.PublicURL); err != nil {
 		return err

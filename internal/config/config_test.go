@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -17,6 +18,10 @@ func TestDevDefaultsNeedNothing(t *testing.T) {
 	require.Equal(t, "http://127.0.0.1:8080/daraja", c.DarajaURL)
 	require.Empty(t, c.RedisURL, "embedded Redis")
 	require.Empty(t, c.Callbacks.Allow, "dev checks no callback source")
+	require.Equal(t, 90*time.Second, c.SimLateCallback)
+	c, err = Load(ModeDev, env(map[string]string{"SOKOHUB_SIM_LATE_CALLBACK": "3s"}))
+	require.NoError(t, err)
+	require.Equal(t, 3*time.Second, c.SimLateCallback)
 }
 
 func TestBadConfigurationNamesTheVariable(t *testing.T) {
@@ -32,6 +37,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		"SOKOHUB_PUBLIC_URL":         "http://pay.example",
 		"SOKOHUB_MASTER_KEY":         "c2hvcnQ=",
 		"SOKOHUB_SIM_DELAY":          "soon",
+		"SOKOHUB_SIM_LATE_CALLBACK":  "0s",
 		"SOKOHUB_CALLBACK_ALLOWLIST": "not-an-ip",
 		"SOKOHUB_CALLBACK_ENFORCE":   "yes",
 	} {

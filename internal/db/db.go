@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/oklog/ulid/v2"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -25,18 +27,32 @@ import (
 // another store; callers cannot tell the two apart, on purpose.
 var ErrNotFound = errors.New("not found")
 
-// Open connects to url: postgres://… or sqlite:<path>.
+// Open connects to url: postgres://… or sqlite:<path>, with the default
+// pool.
 func Open(url string) (*bun.DB, error) {
+	return OpenPool(url, Pool{})
+}
+
+// OpenPool connects to url with pool's settings (PostgreSQL only: SQLite
+// always has one connection).
+func OpenPool(url string, pool Pool) (*bun.DB, error) {
 	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
 		return openSQLite(path)
 	}
-	sqldb, err := sql.Open("pgx", url)
+	pgcfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("db: open postgres: %w", err)
+		return nil, fmt.Errorf("db: SOKOHUB_DATABASE_URL: %w", err)
 	}
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(20)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	pool = pool.withDefaults()
+	if pool.StatementTimeout > 0 {
+		// Server-side, so a query whose Go context gave up stops running too.
+		pgcfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(pool.StatementTimeout.Milliseconds(), 10)
+	}
+	sqldb := stdlib.OpenDB(*pgcfg)
+	sqldb.SetMaxOpenConns(pool.MaxConns)
+	sqldb.SetMaxIdleConns(pool.MaxIdleConns)
+	sqldb.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	sqldb.SetConnMaxIdleTime(pool.ConnMaxIdleTime)
 	return ping(bun.NewDB(sqldb, pgdialect.New()))
 }
 

@@ -60,6 +60,21 @@ func (m *Migrator) Pending(ctx context.Context) (migrate.MigrationSlice, error) 
 	return ms.Unapplied(), nil
 }
 
+// Unapplied returns the names of the embedded migrations the database has
+// not applied, without creating or locking anything (readiness probes call
+// it). A database never migrated is an error.
+func (m *Migrator) Unapplied(ctx context.Context) ([]string, error) {
+	ms, err := m.m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: migration status: %w", err)
+	}
+	var names []string
+	for _, mg := range ms.Unapplied() {
+		names = append(names, mg.Name)
+	}
+	return names, nil
+}
+
 func (m *Migrator) locked(ctx context.Context, fn func() error) error {
 	if !IsPostgres(m.db) {
 		if err := m.m.Init(ctx); err != nil {

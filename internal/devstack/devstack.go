@@ -48,26 +48,30 @@ func Start(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		a.Close()
 		return nil, fmt.Errorf("devstack: SOKOHUB_ADMIN_EMAIL: %w", err)
 	}
-	sim := simulator.New(simulator.Config{Delay: cfg.SimDelay, BasePath: "/daraja", Logger: log.With("component", "simulator")})
+	sim := simulator.New(simulator.Config{Delay: cfg.SimDelay, LateCallback: cfg.SimLateCallback, BasePath: "/daraja", Logger: log.With("component", "simulator")})
 	ctx, stop := context.WithCancel(ctx)
-	s := &Stack{App: a, Simulator: sim, URL: "http://" + ln.Addr().String(), stop: stop, done: make(chan error, 2)}
+	s := &Stack{App: a, Simulator: sim, URL: "http://" + ln.Addr().String(), stop: stop, done: make(chan error, 3)}
 	gw := a.Gateway(sim.Handler())
 	s.Gateway = gw
 	go func() { s.done <- gw.Listener(ln) }()
-	go func() { s.done <- a.RunWorker(ctx, 20) }()
+	go func() { s.done <- a.RunWorker(ctx) }()
 	go func() {
 		<-ctx.Done()
-		_ = gw.Shutdown()
+		a.Health.Drain()
+		// Requests under way get the grace period to finish.
+		s.done <- gw.ShutdownWithTimeout(cfg.ShutdownGrace)
 	}()
 	return s, nil
 }
 
-// Stop shuts the stack down: gateway first, then the worker, then the
-// simulator, then the database and Redis.
+// Stop shuts the stack down: the gateway stops accepting and finishes its
+// requests while the worker finishes or hands back its tasks, then the
+// simulator stops, then the database and Redis close.
 func (s *Stack) Stop() {
 	s.stop()
-	<-s.done
-	<-s.done
+	for range cap(s.done) {
+		<-s.done
+	}
 	s.Simulator.Close()
 	s.App.Close()
 }
@@ -78,6 +82,7 @@ func (s *Stack) Banner(w io.Writer) {
 SokoHub dev stack is up.
 
   Storefront      %[1]s/s/demo
+  Dashboard       %[1]s/dashboard   (merchant login: %[2]s / %[3]s)
   API             %[1]s/api/v1   (merchant login: %[2]s / %[3]s)
   Daraja sim      %[1]s/daraja/simulator
   Virtual phone   %[1]s/daraja/simulator/phone/254712345678

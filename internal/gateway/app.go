@@ -21,9 +21,11 @@ import (
 	"github.com/sokohub/sokohub/internal/auth"
 	"github.com/sokohub/sokohub/internal/auth/authweb"
 	"github.com/sokohub/sokohub/internal/config"
+	"github.com/sokohub/sokohub/internal/health"
 	"github.com/sokohub/sokohub/internal/idempotency"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/notify"
+	"github.com/sokohub/sokohub/internal/observability"
 	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/webhooks"
 	"github.com/sokohub/sokohub/tenants/checkout"
@@ -53,6 +55,9 @@ type Deps struct {
 	Simulator http.Handler
 	// Dashboard, when set, serves /dashboard and renders its error pages.
 	Dashboard Pages
+	// HostRewrite, when set, runs before everything else: it maps
+	// storefront hosts ({slug}.{domain}) onto /s/{slug} paths.
+	HostRewrite fiber.Handler
 	// Web identifies callers and serves the login pages; Policy decides
 	// every route (admin/policy/rules.go); Console is the admin pages.
 	Web     *authweb.Web
@@ -60,6 +65,12 @@ type Deps struct {
 	Console *admin.Console
 	// Daraja tests a store's credentials (an OAuth token request).
 	Daraja *mpesa.Client
+	// Health answers /healthz and /readyz.
+	Health *health.Checker
+	// Metrics, when set, is the first middleware (it measures every
+	// request); MetricsHandler serves /metrics.
+	Metrics        fiber.Handler
+	MetricsHandler http.Handler
 }
 
 // Pages is a module that serves HTML.
@@ -89,9 +100,18 @@ func New(d Deps) *fiber.App {
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
 	})
+	if d.HostRewrite != nil {
+		app.Use(d.HostRewrite)
+	}
+	if d.Metrics != nil {
+		app.Use(d.Metrics)
+	}
 	app.Use(recover.New(), requestid.New(), withContext(d.Logger), d.Web.Identify,
 		d.Policy.Gate(policy.GateConfig{DB: d.DB, CSRF: d.Web.CheckCSRF, OnStore: setStore, Logger: d.Logger}))
-	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	d.Health.Mount(app)
+	if d.MetricsHandler != nil {
+		app.Get("/metrics", adaptor.HTTPHandler(d.MetricsHandler))
+	}
 	h := &handlers{Deps: d}
 	app.Post("/callbacks/stk/:token", h.stkCallback)
 	h.mountAPI(app)
@@ -138,11 +158,26 @@ func withContext(log *slog.Logger) fiber.Handler {
 			}
 		}
 		attrs := []any{"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "method", c.Method(),
-			"route", c.Route().Path, "status", c.Response().StatusCode(), "ms", time.Since(start).Milliseconds()}
+			"route", RouteLabel(c), "status", c.Response().StatusCode(), "ms", time.Since(start).Milliseconds()}
 		if id, ok := c.Locals(storeIDKey{}).(string); ok {
 			attrs = append(attrs, "store_id", id)
+		} else if a := policy.AccessOf(c); a != nil && strings.Contains(a.Route, ":slug") {
+			// Public store routes (storefront, checkout) resolve no store
+			// before the handler: name it by its slug.
+			attrs = append(attrs, "store", c.Params("slug"))
 		}
 		log.InfoContext(ctx, "http", attrs...)
 		return nil
 	}
+}
+
+// RouteLabel is the route template a request was decided on: the policy
+// gate's (so a request refused before its handler still names its route),
+// else the template of the handler that answered. It never contains a raw
+// path, whose callback tokens and ids must stay out of logs and metrics.
+func RouteLabel(c *fiber.Ctx) string {
+	if a := policy.AccessOf(c); a != nil && a.Route != "" {
+		return a.Route
+	}
+	return observability.RouteTemplate(c)
 }

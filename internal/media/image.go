@@ -17,7 +17,7 @@ import (
 // Sizes are the widths stored for every image: an icon for logos and cart
 // lines, a thumbnail for grids and a larger one for the product page. Both are small JPEGs, so a storefront
 // stays light on a slow network whatever the merchant uploads.
-var Sizes = map[string]int{"xs": 96, "sm": 320, "lg": 800}
+var Sizes = map[string]int{"xs": 96, "sm": 320, "lg": 640}
 
 // MaxPixels bounds a decoded upload (about 40 megapixels), so a tiny file
 // that claims huge dimensions cannot exhaust memory.
@@ -42,7 +42,7 @@ func SaveImage(ctx context.Context, s Store, storeID string, raw []byte) (string
 	name := "img-" + hex.EncodeToString(sum[:10])
 	for size, width := range Sizes {
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, shrink(src, width), &jpeg.Options{Quality: 78}); err != nil {
+		if err := jpeg.Encode(&buf, shrink(src, width), &jpeg.Options{Quality: 72}); err != nil {
 			return "", err
 		}
 		if err := s.Put(ctx, Key(storeID, name, size), buf.Bytes()); err != nil {

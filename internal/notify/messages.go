@@ -99,7 +99,7 @@ func (s *Service) Fanout(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]qu
 
 // contact is where the seller hears from us.
 type contact struct {
-	email, phone      string
+	email, phone       string
 	paidEmail, paidSMS bool
 }
 

@@ -47,7 +47,7 @@ type Attempt struct {
 	ResultDesc        string    `bun:",nullzero" json:"-"`
 	FailureReason     string    `bun:",nullzero" json:"failure_reason"`
 	MerchantReason    string    `bun:",nullzero" json:"merchant_reason,omitempty"`
-	PayerPhone        string    `bun:",nullzero" json:"-"`
+	PayerPhone        string    `bun:",nullzero" json:"payer_phone,omitempty"`
 	Queries           int64     `json:"-"`
 	PushStartedAt     time.Time `bun:",nullzero" json:"-"`
 	CreatedAt         time.Time `json:"created_at"`

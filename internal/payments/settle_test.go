@@ -204,3 +204,70 @@ func TestAccountReference(t *testing.T) {
 		require.LessOrEqual(t, len(AccountReference(slug, 1001)), 12)
 	}
 }
+
+// TestEveryResultCode applies each result code of the reference, from a
+// callback and from a query, to a fresh prompted attempt: only 0 pays,
+// 1037 times out, unknown and pending codes change nothing, every failure
+// tells the customer why in words.
+func TestEveryResultCode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for code, want := range map[string]struct{ attempt, order string }{
+		"0":          {StatusSucceeded, orders.StatusPaid},
+		"1":          {StatusFailed, orders.StatusPending},
+		"2":          {StatusFailed, orders.StatusPending},
+		"3":          {StatusFailed, orders.StatusPending},
+		"4":          {StatusFailed, orders.StatusPending},
+		"8":          {StatusFailed, orders.StatusPending},
+		"17":         {StatusFailed, orders.StatusPending},
+		"26":         {StatusFailed, orders.StatusPending},
+		"1001":       {StatusFailed, orders.StatusPending},
+		"1019":       {StatusFailed, orders.StatusPending},
+		"1025":       {StatusFailed, orders.StatusPending},
+		"9999":       {StatusFailed, orders.StatusPending},
+		"1032":       {StatusFailed, orders.StatusPending},
+		"1036":       {StatusFailed, orders.StatusPending},
+		"1037":       {StatusTimedOut, orders.StatusPending},
+		"2001":       {StatusFailed, orders.StatusPending},
+		"2028":       {StatusFailed, orders.StatusPending},
+		"8006":       {StatusFailed, orders.StatusPending},
+		"SFC_IC0003": {StatusFailed, orders.StatusPending},
+		"4999":       {StatusPrompted, orders.StatusPending},
+		"12345":      {StatusPrompted, orders.StatusPending},
+		"":           {StatusPrompted, orders.StatusPending},
+	} {
+		for _, source := range []string{"callback", "query"} {
+			o, a := b.newOrder(t)
+			_, err := b.db.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", StatusPrompted).Where("id = ?", a.ID).Exec(b.ctx)
+			require.NoError(t, err)
+			r := result{Code: code, Source: source}
+			if code == "0" && source == "callback" {
+				r = paid
+				r.Receipt = "QK" + source[:1] + "0000000"
+			}
+			b.apply(t, a, r)
+			status, at := b.state(t, o, a)
+			require.Equal(t, want.attempt, at.Status, "code %q from %s", code, source)
+			require.Equal(t, want.order, status, "code %q from %s", code, source)
+			if want.attempt == StatusFailed || want.attempt == StatusTimedOut {
+				require.NotEmpty(t, at.FailureReason, "code %q: the customer is told why", code)
+				require.NotContains(t, at.FailureReason, code, "code %q: in words, not codes", code)
+			}
+		}
+	}
+}
+
+// TestIllegalTransitions: a settled attempt never moves backwards.
+func TestIllegalTransitions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	o, a := b.newOrder(t)
+	require.Equal(t, "paid", b.apply(t, a, paid))
+	for _, code := range []string{"1032", "1", "1037", "2001", "SFC_IC0003"} {
+		require.Equal(t, "duplicate", b.apply(t, a, result{Code: code, Source: "callback"}), code)
+	}
+	status, at := b.state(t, o, a)
+	require.Equal(t, orders.StatusPaid, status, "a failure after success changes nothing")
+	require.Equal(t, StatusSucceeded, at.Status)
+	require.Empty(t, at.FailureReason)
+}

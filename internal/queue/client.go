@@ -50,6 +50,9 @@ func (c *Client) Enqueue(ctx context.Context, j Job) error {
 		asynq.Timeout(spec.timeout),
 		asynq.MaxRetry(spec.maxRetry),
 	}
+	if spec.retention > 0 {
+		opts = append(opts, asynq.Retention(spec.retention))
+	}
 	if j.Delay > 0 {
 		opts = append(opts, asynq.ProcessIn(j.Delay))
 	}

@@ -63,6 +63,10 @@ type taskSpec struct {
 	queue    string
 	timeout  time.Duration
 	maxRetry int
+	// retention keeps a finished task (and so its id) that long: Asynq
+	// forgets a task id the moment the task completes, so without it a
+	// replica enqueueing the same id a moment later runs the work again.
+	retention time.Duration
 }
 
 var specs = map[string]taskSpec{
@@ -72,5 +76,7 @@ var specs = map[string]taskSpec{
 	TypeRelayEvent: {queue: "default", timeout: 30 * time.Second, maxRetry: 10},
 	TypeDeliver:    {queue: "webhooks", timeout: 30 * time.Second, maxRetry: 7},
 	TypeNotify:     {queue: "notify", timeout: 30 * time.Second, maxRetry: 8},
-	TypeSweep:      {queue: "default", timeout: 60 * time.Second, maxRetry: 0},
+	// One sweep per tick across replicas: the tick is in the id, and the
+	// id outlives the run (longer than any sweep interval).
+	TypeSweep: {queue: "default", timeout: 60 * time.Second, maxRetry: 0, retention: time.Hour},
 }

@@ -32,6 +32,11 @@ const (
 // at most the 15 s send timeout); a duplicate task inside it sends nothing.
 const leaseTime = 60 * time.Second
 
+// earlySlack is how early a task may run and still send: Asynq schedules
+// to the second, and worker clocks differ a little. It stays well under
+// the shortest retry wait (5 s less 10%), so a duplicate never sends early.
+const earlySlack = time.Second
+
 // Delivery is one event on its way to one endpoint.
 type Delivery struct {
 	bun.BaseModel `bun:"table:webhook_deliveries,alias:d"`
@@ -104,7 +109,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 		return fmt.Errorf("webhooks: delivery %s: %w", id, db.NotFound(err))
 	}
 	now := d.Now()
-	if dl.Status != DeliveryPending || dl.NextAttemptAt.After(now.Add(time.Second)) {
+	if dl.Status != DeliveryPending || dl.NextAttemptAt.After(now.Add(earlySlack)) {
 		return nil // settled, held, or early: the task for its time will come
 	}
 	ep, err := Get(ctx, d.DB, dl.StoreID, dl.EndpointID)

@@ -1,7 +1,7 @@
 // Package dashboard is the merchant's side of SokoHub as server-rendered
 // pages under /dashboard: the onboarding wizard (store details → M-Pesa →
 // first product → share the link), orders, products, webhooks and
-// notification preferences. Sign-in, CSRF and who may open which page are
+// notification preferences and payment problems. Sign-in, CSRF and who may open which page are
 // the gateway's (internal/auth/authweb and admin/policy); the handlers here
 // are thin and call the modules that own the data.
 package dashboard
@@ -12,10 +12,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/auth"
 	"github.com/sokohub/sokohub/internal/auth/authweb"
 	"github.com/sokohub/sokohub/internal/media"
 	"github.com/sokohub/sokohub/internal/mpesa"
+	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/webhooks"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
@@ -25,11 +27,14 @@ type Deps struct {
 	DB   *bun.DB
 	Auth *auth.Service
 	// Web gives each form its CSRF token (the gateway checks it).
-	Web       *authweb.Web
+	Web *authweb.Web
+	// Policy learns who owns a store the dashboard opens.
+	Policy    *policy.Enforcer
 	Vault     *stores.Vault
 	Daraja    *mpesa.Client
 	Endpoints *webhooks.Endpoints
 	Deliverer *webhooks.Deliverer
+	Payments  *payments.Service
 	Media     media.Store
 	// PublicURL and StorefrontDomain build the store link to share.
 	PublicURL        string
@@ -82,6 +87,9 @@ func (d *Dashboard) Mount(app *fiber.App) {
 	st.Post("/webhooks/:id/test", d.testWebhook)
 	st.Post("/webhooks/:id/resume", d.resumeWebhook)
 	st.Post("/webhooks/:id/deliveries/:delivery/replay", d.replayDelivery)
+
+	st.Get("/payments", d.issues)
+	st.Post("/payments/:id/resolve", d.resolveIssue)
 
 	st.Get("/settings/notifications", d.notifications)
 	st.Post("/settings/notifications", d.saveNotifications)

@@ -281,30 +281,39 @@ func (d *Dashboard) saveMpesa(c *fiber.Ctx) error {
 
 // testMpesa asks Daraja for an access token with the credentials in the
 // form (or the saved ones): it proves the consumer key and secret and the
-// environment, and saves nothing.
+// environment, and saves nothing. The page's script asks for JSON, so the
+// typed secrets stay in the form (they are never sent back); without
+// JavaScript the form comes back with the verdict.
 func (d *Dashboard) testMpesa(c *fiber.Ctx) error {
 	cr, err := d.credentialsFrom(c)
 	if err != nil {
 		return err
 	}
 	f := mpesaForm{Values: cr}
+	status := fiber.StatusOK
 	if err := cr.Validate(); err != nil {
-		f.Problems = mpesaProblems(err)
-		f.Test = "Fix the fields marked below, then test again."
-		return d.renderMpesaStep(c, fiber.StatusBadRequest, f)
+		f.Problems, f.Test, status = mpesaProblems(err), "Fix the fields marked below, then test again.", fiber.StatusBadRequest
+	} else {
+		f.TestOK, f.Test = d.verdict(c, cr)
 	}
-	_, err = d.Daraja.Token(c.UserContext(), cr)
+	if strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) {
+		return c.Status(status).JSON(fiber.Map{"ok": f.TestOK, "message": f.Test, "problems": f.Problems})
+	}
+	return d.renderMpesaStep(c, status, f)
+}
+
+// verdict says in words whether Daraja accepts cr.
+func (d *Dashboard) verdict(c *fiber.Ctx, cr mpesa.Credentials) (bool, string) {
+	_, err := d.Daraja.Token(c.UserContext(), cr)
 	var ce *mpesa.ConfigError
 	switch {
 	case err == nil:
-		f.Test, f.TestOK = "Connected: M-Pesa accepted this consumer key and secret. Save to start taking payments.", true
+		return true, "Connected: M-Pesa accepted this consumer key and secret. Save to start taking payments."
 	case errors.As(err, &ce):
-		f.Test = "M-Pesa refused these details: " + ce.Reason + ". Check the consumer key and secret on the Daraja portal."
-	default:
-		d.Logger.WarnContext(c.UserContext(), "mpesa connection test failed", "store_id", current(c).ID, "err", err)
-		f.Test = "We could not reach M-Pesa to check. Try again in a minute."
+		return false, "M-Pesa refused these details: " + ce.Reason + ". Check the consumer key and secret on the Daraja portal."
 	}
-	return d.renderMpesaStep(c, fiber.StatusOK, f)
+	d.Logger.WarnContext(c.UserContext(), "mpesa connection test failed", "store_id", current(c).ID, "err", err)
+	return false, "We could not reach M-Pesa to check. Try again in a minute."
 }
 
 // shareStep is the last step: the store's link, to post and send.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/auth"
 	"github.com/sokohub/sokohub/internal/auth/authweb"
 	"github.com/sokohub/sokohub/tenants/stores"
@@ -71,6 +72,10 @@ func (d *Dashboard) createStore(c *fiber.Ctx) error {
 	}
 	if f.Problems != nil {
 		return render(c, fiber.StatusBadRequest, "new_store", d.view(c, "Open a store", "", f))
+	}
+	// stores.Create wrote the owner's membership; this tells the policy.
+	if err := d.Policy.SetStoreRole(authweb.User(c).ID, st.ID, policy.RoleOwner); err != nil {
+		return err
 	}
 	return c.Redirect("/dashboard/"+st.Slug+"/setup/store", fiber.StatusSeeOther)
 }

@@ -18,7 +18,7 @@ import (
 var templateFS embed.FS
 
 var pageNames = []string{"signup", "index", "new_store", "setup_store", "setup_mpesa", "product_form", "setup_share",
-	"orders", "order", "products", "webhooks", "notifications", "error"}
+	"orders", "order", "products", "webhooks", "notifications", "issues", "error"}
 
 // pages holds one template set per page (the layout plus the page's
 // "main"), parsed at start.
@@ -75,7 +75,7 @@ var notices = map[string]string{
 	"store": "Store details saved.", "mpesa": "M-Pesa settings saved.", "product": "Product saved.",
 	"fulfilled": "Order marked as fulfilled.", "notifications": "Notification preferences saved.",
 	"test": "Test event sent: see the delivery log below.", "replay": "Delivery sent again.",
-	"resumed": "Endpoint resumed; held deliveries are on their way.",
+	"resumed": "Endpoint resumed; held deliveries are on their way.", "resolved": "Payment problem resolved.",
 }
 
 func render(c *fiber.Ctx, status int, page string, v view) error {

@@ -14,10 +14,15 @@ type (
 	storeKey struct{}
 )
 
-// byHost serves {slug}.{Domain} at the root: it rewrites the path to
+// ByHost serves {slug}.{Domain} at the root: it rewrites the path to
 // /s/{slug}/… so one set of routes serves both addresses, and remembers
-// that links on the page must be built without the prefix.
-func (s *Storefront) byHost(c *fiber.Ctx) error {
+// that links on the page must be built without the prefix. It must run
+// before any routing decision (the gateway installs it first): Fiber
+// picks the candidate routes by path, so rewriting later would skip some.
+func (s *Storefront) ByHost(c *fiber.Ctx) error {
+	if s.Domain == "" {
+		return c.Next()
+	}
 	host := strings.ToLower(c.Hostname())
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h

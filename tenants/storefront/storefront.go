@@ -37,9 +37,6 @@ func New(d Deps) *Storefront { return &Storefront{Deps: d} }
 // Mount adds the storefront's routes. Browsing and the order page work for
 // any store that exists; buying needs an active one.
 func (s *Storefront) Mount(app *fiber.App) {
-	if s.Domain != "" {
-		app.Use(s.byHost)
-	}
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/s/demo") })
 	g := app.Group("/s/:slug", s.store)
 	g.Get("/media/:name", s.media)

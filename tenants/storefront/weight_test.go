@@ -24,13 +24,15 @@ import (
 // inline CSS and script) plus every image it shows.
 const pageBudget = 100 * 1024
 
-// photo is a noisy picture (noise compresses badly, like a real photo).
+// photo is a picture with the texture of a phone photo: smooth shapes
+// and sensor noise (pure noise would be far worse than any real photo).
 func photo(t *testing.T, w, h int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	r := rand.New(rand.NewPCG(1, 2))
 	for y := range h {
 		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(r.IntN(256)), uint8(x), uint8(y), 255})
+			n := r.IntN(32)
+			img.Set(x, y, color.RGBA{uint8((x*255/w + n) % 256), uint8((y*255/h + n) % 256), uint8((x*y/(w+1) + n) % 256), 255})
 		}
 	}
 	var buf bytes.Buffer

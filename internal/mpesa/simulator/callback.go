@@ -49,7 +49,7 @@ func callbackBody(r *record, resolvedAt time.Time) []byte {
 		date := callbackItem{Name: "TransactionDate", Value: json.RawMessage(resolvedAt.In(nairobi).Format("20060102150405"))}
 		phone := callbackItem{Name: "PhoneNumber", Value: json.RawMessage(r.Phone)}
 		items := []callbackItem{amount, receipt, date, phone}
-		if r.scenario.legacy {
+		if r.Behaviour.Callback == CallbackLegacy {
 			items = []callbackItem{amount, receipt, {Name: "Balance"}, date, phone}
 		}
 		cb.CallbackMetadata = &callbackMetadata{Item: items}

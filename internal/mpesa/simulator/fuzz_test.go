@@ -89,3 +89,36 @@ func mustJSONF(v any) string {
 	}
 	return string(raw)
 }
+
+// FuzzControlBodies sends any body to the behaviour and chaos routes: the
+// answer is 200 or a 400 JSON error, never a panic or another status.
+func FuzzControlBodies(f *testing.F) {
+	for _, seed := range []string{
+		`{"outcome":"insufficient_funds","delay":"2s","callback":"late","late_by":"90s"}`,
+		`{"drop_callbacks":0.3,"duplicate_callbacks":0.1,"spike_arrest":0.05,"latency":"200ms","seed":1}`,
+		`{"delay":"9999999999h"}`, `{"latency":"1e400s"}`, `{"seed":18446744073709551616}`,
+		`{"drop_callbacks":1e400}`, `{}`, `null`, ``, `{"a":`, "\xff\xfe",
+	} {
+		f.Add(seed)
+	}
+	sim := New(Config{HTTPClient: &http.Client{Transport: failingTransport{}}, Logger: slog.New(slog.DiscardHandler)})
+	f.Cleanup(sim.Close)
+	h := sim.Handler()
+
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, path := range []string{"/simulator/v1/behaviours/254712345678", "/simulator/v1/chaos"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, path, strings.NewReader(body)))
+			if rec.Code != http.StatusOK && rec.Code != http.StatusBadRequest {
+				t.Fatalf("%s: status %d for %q", path, rec.Code, body)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+				t.Fatalf("%s: answer is not a JSON object: %q", path, rec.Body.String())
+			}
+		}
+		if err := sim.SetChaos(Chaos{}); err != nil { // keep later inputs independent
+			t.Fatal(err)
+		}
+	})
+}

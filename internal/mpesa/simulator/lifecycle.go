@@ -24,18 +24,18 @@ func (s *Simulator) startLocked(r *record) {
 	case r.mismatch:
 		// Refused by product assignment before any prompt is shown.
 		r.autoTimer = s.after(0, func() { s.resolveLocked(r, resultNotPermitted) })
-	case r.scenario.auto == actionWait:
+	case r.Behaviour.auto() == actionWait:
 		// Shown until answered through the control API or the phone page.
 	default:
-		res := r.scenario.outcome(r.scenario.auto)
-		r.autoTimer = s.after(s.cfg.Delay, func() { s.resolveLocked(r, res) })
+		res := r.Behaviour.outcome(r.Behaviour.auto())
+		r.autoTimer = s.after(*r.Behaviour.Delay, func() { s.resolveLocked(r, res) })
 	}
 }
 
 // Answer answers the live prompt of a transaction as the customer would:
 // ActionPIN (the right PIN: the number's outcome, usually paid), ActionCancel
 // or ActionWrongPIN. Any pending prompt can be answered, not only those of
-// PhoneWaits.
+// PhoneWaits or OutcomeWait.
 func (s *Simulator) Answer(checkoutRequestID string, a Action) error {
 	if a != ActionPIN && a != ActionCancel && a != ActionWrongPIN {
 		return ErrInvalidAction
@@ -52,12 +52,14 @@ func (s *Simulator) Answer(checkoutRequestID string, a Action) error {
 	if s.closed {
 		return ErrClosed
 	}
-	s.resolveLocked(r, r.scenario.outcome(a))
+	s.resolveLocked(r, r.Behaviour.outcome(a))
 	return nil
 }
 
 // resolveLocked moves a pending transaction to its outcome and sends the
-// callback as the scenario says. The caller holds s.mu.
+// callbacks its behaviour says, as changed by the chaos fate it drew. The
+// transaction resolves whatever happens to the callbacks, so the STK Query
+// tells the truth. The caller holds s.mu.
 func (s *Simulator) resolveLocked(r *record, res result) {
 	if r.State != StatePending {
 		return
@@ -76,14 +78,25 @@ func (s *Simulator) resolveLocked(r *record, res result) {
 	s.log.Info("simulator: stk outcome", "checkout_request_id", r.CheckoutRequestID,
 		"result_code", res.code, "receipt", r.Receipt)
 
-	body := callbackBody(r, now)
-	switch r.scenario.callback {
-	case callbackOnce:
-		s.sendCallbacksLocked(r, body, 1)
-	case callbackTwice:
-		s.sendCallbacksLocked(r, body, 2)
-	case callbackLate:
-		r.lateTimer = s.after(s.cfg.LateCallback, func() { s.sendCallbacksLocked(r, body, 1) })
-	case callbackNever:
+	n := r.Behaviour.copies()
+	if n > 0 {
+		switch r.fate {
+		case fateDrop:
+			r.Chaos.CallbacksDropped = n
+			s.log.Info("simulator: chaos dropped the callback", "checkout_request_id", r.CheckoutRequestID, "callbacks", n)
+			return
+		case fateDuplicate:
+			r.Chaos.CallbacksDuplicated = 1
+			n++
+		}
 	}
+	if n == 0 {
+		return
+	}
+	body := callbackBody(r, now)
+	if r.Behaviour.Callback == CallbackLate {
+		r.lateTimer = s.after(r.Behaviour.LateBy, func() { s.sendCallbacksLocked(r, body, n) })
+		return
+	}
+	s.sendCallbacksLocked(r, body, n)
 }

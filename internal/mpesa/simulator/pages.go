@@ -41,11 +41,11 @@ type legendEntry struct {
 }
 
 func (s *Simulator) legend() []legendEntry {
-	out := make([]legendEntry, 0, len(scenarios)+1)
-	for _, sc := range scenarios {
-		out = append(out, legendEntry{Phone: sc.phone, Text: sc.legend, URL: s.phoneURL(sc.phone)})
+	out := make([]legendEntry, 0, len(builtins)+1)
+	for _, bi := range builtins {
+		out = append(out, legendEntry{Phone: bi.phone, Text: bi.legend, URL: s.phoneURL(bi.phone)})
 	}
-	return append(out, legendEntry{Phone: "any other", Text: defaultScenario.legend})
+	return append(out, legendEntry{Phone: "any other", Text: defaultLegend})
 }
 
 func (s *Simulator) phoneURL(phone string) string { return s.url("/simulator/phone/" + phone) }

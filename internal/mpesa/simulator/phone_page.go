@@ -37,9 +37,12 @@ func (s *Simulator) handlePhonePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a 12-digit 2547…/2541… number", http.StatusNotFound)
 		return
 	}
+	s.mu.Lock()
+	_, _, legend := s.behaviourLocked(phone)
+	s.mu.Unlock()
 	page := phonePage{
 		Phone:     phone,
-		Behaviour: scenarioFor(phone).legend,
+		Behaviour: legend,
 		Refresh:   true,
 		IndexURL:  s.url("/simulator"),
 		PageURL:   s.phoneURL(phone),
@@ -59,7 +62,7 @@ func (s *Simulator) handlePhonePage(w http.ResponseWriter, r *http.Request) {
 			Waiting:           t.State == StatePending,
 			AnswerURL:         s.url("/simulator/v1/transactions/" + t.CheckoutRequestID + "/answer"),
 		}
-		if v.Waiting && scenarioFor(phone).auto == actionWait {
+		if v.Waiting && t.Behaviour.Outcome == OutcomeWait {
 			page.Refresh = false
 		}
 		page.Prompts = append(page.Prompts, v)

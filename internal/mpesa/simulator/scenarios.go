@@ -2,6 +2,7 @@ package simulator
 
 // Test numbers: the PhoneNumber of a push decides how the simulated customer
 // and gateway behave. Any other valid number approves after Config.Delay.
+// A [Behaviour] set for a number overrides this table.
 const (
 	// PhoneNoAnswer is the Daraja sandbox test MSISDN: it never answers, so
 	// after Config.Delay the result is 1037 (DS timeout).
@@ -71,65 +72,51 @@ const (
 	actionWait     Action = "wait"      // waits for a human (internal)
 )
 
-// callbackMode says how the outcome's callback is delivered.
-type callbackMode int
+// builtin is one number of the built-in test-number table.
+type builtin struct {
+	phone     string
+	legend    string
+	behaviour Behaviour
+}
 
+// builtins lists the test numbers, in legend order. Their Delay and LateBy
+// are left to Config.
+var builtins = []builtin{
+	{PhoneNoAnswer, "never answers: 1037 after the delay", Behaviour{Outcome: OutcomeNoAnswer}},
+	{PhoneInsufficientFunds, "insufficient funds: 1", Behaviour{Outcome: OutcomeInsufficientFunds}},
+	{PhoneCancels, "cancels: 1032", Behaviour{Outcome: OutcomeCancel}},
+	{PhoneWrongPIN, "wrong PIN: 2001", Behaviour{Outcome: OutcomeWrongPIN}},
+	{PhoneNoCallback, "pays, callback never sent", Behaviour{Callback: CallbackDrop}},
+	{PhoneDuplicateCallback, "pays, callback sent twice", Behaviour{Callback: CallbackDuplicate}},
+	{PhoneLateCallback, "pays, callback late", Behaviour{Callback: CallbackLate}},
+	{PhoneWaits, "waits for you to answer here", Behaviour{Outcome: OutcomeWait}},
+	{PhoneLocked, "push refused: Unable to lock subscriber", Behaviour{Outcome: OutcomeLocked}},
+	{PhoneLegacyCallback, "pays, old five-item callback", Behaviour{Callback: CallbackLegacy}},
+	{PhoneOperatorError, "fails with ResultCode SFC_IC0003", Behaviour{Outcome: OutcomeOperatorError}},
+}
+
+// defaultLegend describes every number without an override or a built-in
+// behaviour.
+const defaultLegend = "approves after the delay"
+
+// Sources of a number's behaviour, as GET /simulator/v1/behaviours/{msisdn}
+// names them.
 const (
-	callbackOnce callbackMode = iota
-	callbackNever
-	callbackTwice
-	callbackLate
+	sourceOverride = "override" // set through SetBehaviour or the control API
+	sourceBuiltin  = "builtin"  // the built-in test-number table
+	sourceDefault  = "default"  // any other number: success
 )
 
-// scenario is the behaviour of one test number.
-type scenario struct {
-	phone    string
-	legend   string
-	auto     Action // what the customer does after Config.Delay
-	onPIN    result // the outcome once the right PIN is entered
-	callback callbackMode
-	legacy   bool // five-item callback with a Balance item without Value
-	refuse   bool // push refused: Unable to lock subscriber
-}
-
-var defaultScenario = scenario{legend: "approves after the delay", auto: ActionPIN, onPIN: resultPaid}
-
-// scenarios lists the test numbers, in legend order.
-var scenarios = []scenario{
-	{phone: PhoneNoAnswer, legend: "never answers: 1037 after the delay", auto: actionIgnore, onPIN: resultPaid},
-	{phone: PhoneInsufficientFunds, legend: "insufficient funds: 1", auto: ActionPIN, onPIN: resultInsufficient},
-	{phone: PhoneCancels, legend: "cancels: 1032", auto: ActionCancel, onPIN: resultPaid},
-	{phone: PhoneWrongPIN, legend: "wrong PIN: 2001", auto: ActionWrongPIN, onPIN: resultPaid},
-	{phone: PhoneNoCallback, legend: "pays, callback never sent", auto: ActionPIN, onPIN: resultPaid, callback: callbackNever},
-	{phone: PhoneDuplicateCallback, legend: "pays, callback sent twice", auto: ActionPIN, onPIN: resultPaid, callback: callbackTwice},
-	{phone: PhoneLateCallback, legend: "pays, callback late", auto: ActionPIN, onPIN: resultPaid, callback: callbackLate},
-	{phone: PhoneWaits, legend: "waits for you to answer here", auto: actionWait, onPIN: resultPaid},
-	{phone: PhoneLocked, legend: "push refused: Unable to lock subscriber", refuse: true},
-	{phone: PhoneLegacyCallback, legend: "pays, old five-item callback", auto: ActionPIN, onPIN: resultPaid, legacy: true},
-	{phone: PhoneOperatorError, legend: "fails with ResultCode SFC_IC0003", auto: ActionPIN, onPIN: resultNoOperator},
-}
-
-// scenarioFor returns the behaviour of phone.
-func scenarioFor(phone string) scenario {
-	for _, sc := range scenarios {
-		if sc.phone == phone {
-			return sc
+// behaviourLocked returns the behaviour of phone with every default filled
+// in, where it comes from, and a legend for the pages. The caller holds s.mu.
+func (s *Simulator) behaviourLocked(phone string) (b Behaviour, source, legend string) {
+	if set, ok := s.behaviours[phone]; ok {
+		return set.clone(), sourceOverride, "set through the control API: " + set.describe()
+	}
+	for _, bi := range builtins {
+		if bi.phone == phone {
+			return bi.behaviour.withDefaults(s.cfg), sourceBuiltin, bi.legend
 		}
 	}
-	sc := defaultScenario
-	sc.phone = phone
-	return sc
-}
-
-// outcome is the result of the customer taking action a.
-func (sc scenario) outcome(a Action) result {
-	switch a {
-	case ActionPIN:
-		return sc.onPIN
-	case ActionCancel:
-		return resultCancelled
-	case ActionWrongPIN:
-		return resultWrongPIN
-	}
-	return resultTimeout
+	return Behaviour{}.withDefaults(s.cfg), sourceDefault, defaultLegend
 }

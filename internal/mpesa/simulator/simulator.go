@@ -44,11 +44,14 @@ const (
 type Config struct {
 	// Delay is how long a simulated customer takes to answer a prompt
 	// (approve, cancel, wrong PIN) or, for PhoneNoAnswer, how long before the
-	// 1037 timeout. Zero means the outcome and its callback follow the push
-	// answer at once; pass DefaultDelay (2s) for a realistic pace.
+	// 1037 timeout, unless a Behaviour set for the number has its own.
+	// Zero means the outcome and its callback follow the push answer at
+	// once; pass DefaultDelay (2s) for a realistic pace.
 	Delay time.Duration
 	// LateCallback is how long after the outcome the callback of
-	// PhoneLateCallback is sent. Defaults to DefaultLateCallback (90s).
+	// PhoneLateCallback (and of any behaviour with CallbackLate and no
+	// LateBy) is sent. Defaults to DefaultLateCallback (90s); the dev stack
+	// and `sokohub simulator` read it from SOKOHUB_SIM_LATE_CALLBACK.
 	LateCallback time.Duration
 	// BasePath prefixes every URL the simulator renders: "" when it runs at
 	// the root of its own address, "/daraja" when mounted there with
@@ -91,8 +94,11 @@ type Simulator struct {
 	live       map[string]*record   // pending prompt by phone
 	receipts   map[string]struct{}
 	seq        uint64
+	behaviours map[string]Behaviour // overrides by phone, defaults filled in
+	chaos      chaosState
 
-	wg sync.WaitGroup // in-flight callbacks
+	closing chan struct{}  // closed by Close
+	wg      sync.WaitGroup // in-flight callbacks
 }
 
 // New returns a Simulator with the default app (DefaultConsumerKey), the
@@ -118,6 +124,9 @@ func New(cfg Config) *Simulator {
 		txs:        map[string]*record{},
 		live:       map[string]*record{},
 		receipts:   map[string]struct{}{},
+		behaviours: map[string]Behaviour{},
+		chaos:      newChaosState(Chaos{}),
+		closing:    make(chan struct{}),
 	}
 	s.RegisterApp(DefaultConsumerKey, DefaultConsumerSecret)
 	for _, sc := range []Shortcode{
@@ -141,6 +150,7 @@ func (s *Simulator) Close() {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
+		close(s.closing)
 		for _, r := range s.order {
 			r.stopTimers()
 		}
@@ -153,9 +163,9 @@ func (s *Simulator) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	// Daraja. Methods are checked in the handlers, to answer 405.001 as
 	// Daraja does rather than the ServeMux's plain-text 405.
-	mux.HandleFunc("/oauth/v1/generate", s.handleOAuth)
-	mux.HandleFunc("/mpesa/stkpush/v1/processrequest", s.handlePush)
-	mux.HandleFunc("/mpesa/stkpushquery/v1/query", s.handleQuery)
+	mux.HandleFunc("/oauth/v1/generate", s.withLatency(s.handleOAuth))
+	mux.HandleFunc("/mpesa/stkpush/v1/processrequest", s.withLatency(s.handlePush))
+	mux.HandleFunc("/mpesa/stkpushquery/v1/query", s.withLatency(s.handleQuery))
 	mux.HandleFunc("/", s.handleNotFound)
 
 	// Control API.
@@ -166,6 +176,12 @@ func (s *Simulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /simulator/v1/transactions", s.handleTransactions)
 	mux.HandleFunc("GET /simulator/v1/transactions/{id}", s.handleTransaction)
 	mux.HandleFunc("POST /simulator/v1/transactions/{id}/answer", s.handleAnswer)
+	mux.HandleFunc("GET /simulator/v1/behaviours", s.handleBehaviours)
+	mux.HandleFunc("GET /simulator/v1/behaviours/{msisdn}", s.handleBehaviour)
+	mux.HandleFunc("PUT /simulator/v1/behaviours/{msisdn}", s.handleSetBehaviour)
+	mux.HandleFunc("DELETE /simulator/v1/behaviours/{msisdn}", s.handleClearBehaviour)
+	mux.HandleFunc("GET /simulator/v1/chaos", s.handleChaos)
+	mux.HandleFunc("PUT /simulator/v1/chaos", s.handleSetChaos)
 
 	// Pages.
 	mux.HandleFunc("GET /{$}", s.handleRoot)

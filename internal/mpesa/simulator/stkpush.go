@@ -116,15 +116,22 @@ func (s *Simulator) validatePush(b requestBody) (push, *darajaError) {
 	return p, nil
 }
 
-// accept records a validated push as a pending transaction, unless the
+// accept records a validated push as a pending transaction, unless chaos
+// injects a spike arrest, the number's behaviour is OutcomeLocked, or the
 // customer's phone already shows a live prompt.
 func (s *Simulator) accept(p push) (*record, *darajaError) {
-	sc := scenarioFor(p.phone)
-	if sc.refuse {
-		return nil, errLocked
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The gateway's rate limit comes before M-Pesa looks at the subscriber.
+	spike, fate := s.chaos.push()
+	if spike {
+		s.log.Info("simulator: chaos spike arrest on push", "phone", p.phone, "shortcode", p.shortcode.Code)
+		return nil, errSpikeArrest
+	}
+	behaviour, _, _ := s.behaviourLocked(p.phone)
+	if behaviour.Outcome == OutcomeLocked {
+		return nil, errLocked
+	}
 	if _, busy := s.live[p.phone]; busy {
 		return nil, errLocked
 	}
@@ -146,8 +153,9 @@ func (s *Simulator) accept(p push) (*record, *darajaError) {
 			MerchantName:      p.shortcode.Name,
 			CallBackURL:       p.callBackURL,
 			CreatedAt:         now,
+			Behaviour:         behaviour,
 		},
-		scenario: sc,
+		fate:     fate,
 		mismatch: p.transactionType != p.shortcode.transactionType() || p.partyB != p.shortcode.partyB(),
 	}
 	s.txs[id] = rec

@@ -50,6 +50,13 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 		writeDarajaError(w, errTxDoesNotExist)
 		return
 	}
+	if s.chaos.query() {
+		rec.Chaos.QueriesSpikeArrested++
+		s.mu.Unlock()
+		s.log.Info("simulator: chaos spike arrest on query", "checkout_request_id", id)
+		writeDarajaError(w, errSpikeArrest)
+		return
+	}
 	resp := queryResponse{
 		ResponseCode:        "0",
 		ResponseDescription: msgQueryAccepted,

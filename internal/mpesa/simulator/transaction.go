@@ -43,6 +43,11 @@ type Transaction struct {
 	ResolvedAt       time.Time `json:"resolved_at,omitzero"`
 	// Callbacks lists every callback POST attempted, oldest first.
 	Callbacks []CallbackAttempt `json:"callbacks"`
+	// Behaviour is how the number was played when the push was accepted,
+	// defaults filled in.
+	Behaviour Behaviour `json:"behaviour"`
+	// Chaos is what the chaos knobs did to this transaction.
+	Chaos TransactionChaos `json:"chaos"`
 }
 
 // CallbackAttempt is one callback POST (callbacks are never retried).
@@ -60,9 +65,9 @@ type CallbackAttempt struct {
 // Simulator.mu.
 type record struct {
 	Transaction
-	scenario  scenario
-	mismatch  bool // TransactionType or PartyB does not fit the shortcode: 2028
-	queries   int  // pending queries answered, to rotate the pending shapes
+	fate      callbackFate // drawn from Chaos at accept
+	mismatch  bool         // TransactionType or PartyB does not fit the shortcode: 2028
+	queries   int          // pending queries answered, to rotate the pending shapes
 	autoTimer *time.Timer
 	lateTimer *time.Timer
 }
@@ -78,6 +83,7 @@ func (r *record) stopTimers() {
 // snapshot returns a copy that shares nothing mutable with r.
 func (r *record) snapshot() Transaction {
 	t := r.Transaction
+	t.Behaviour = r.Behaviour.clone()
 	t.Request, _ = cloneJSON(r.Request).(map[string]any)
 	t.Callbacks = slices.Clone(r.Callbacks)
 	if t.Callbacks == nil {

@@ -1,0 +1,234 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/sokohub/sokohub/internal/payments"
+)
+
+// SimTransaction is what the simulator recorded of one STK Push.
+type SimTransaction struct {
+	CheckoutRequestID string `json:"checkout_request_id"`
+	State             string `json:"state"`
+	Receipt           string `json:"receipt"`
+	Amount            int64  `json:"amount"`
+	AccountReference  string `json:"account_reference"`
+}
+
+// Transactions is the simulator's record of every push.
+func (c *Cluster) Transactions(ctx context.Context) ([]SimTransaction, error) {
+	var out struct{ Data []SimTransaction }
+	sim := &Client{Base: c.SimURL(), HTTP: &http.Client{Timeout: 10 * time.Second}}
+	st, err := sim.Do(ctx, "GET", sim.Base+"/simulator/v1/transactions", nil, &out)
+	if err == nil && st != http.StatusOK {
+		err = fmt.Errorf("simulator transactions: status %d", st)
+	}
+	return out.Data, err
+}
+
+type orderRow struct {
+	ID      string
+	Slug    string
+	Number  int64
+	Status  string
+	Total   int64
+	Receipt string
+}
+
+// Report is one look at the cluster against the simulator's record.
+type Report struct {
+	// Problems lists every broken promise; empty means settled and sound.
+	Problems []string
+	Orders   int // orders taken
+	Paid     int // orders paid
+	Charges  int // successful payments the simulator made
+}
+
+// Check compares the database, the webhook receiver, the notification
+// outbox (the workers' logs) and the queues with the simulator's record:
+// every successful payment has exactly one paid order and no order is
+// paid without one; every event reached the receiver and every paid order
+// its order.paid; each paid order has one confirmation, sent once; and
+// nothing is left unfinished in the database or the queues.
+func (c *Cluster) Check(ctx context.Context) (Report, error) {
+	var r Report
+	txs, err := c.Transactions(ctx)
+	if err != nil {
+		return r, err
+	}
+	var orders []orderRow
+	if err := c.DB.NewSelect().TableExpr("orders AS o").Join("JOIN stores AS s ON s.id = o.store_id").
+		ColumnExpr("o.id, s.slug, o.number, o.status, o.total, COALESCE(o.receipt, '') AS receipt").Scan(ctx, &orders); err != nil {
+		return r, err
+	}
+	r.Orders = len(orders)
+	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
+
+	byRef := map[string]orderRow{}
+	for _, o := range orders {
+		byRef[payments.AccountReference(o.Slug, o.Number)] = o
+	}
+	charges := map[string][]SimTransaction{} // by account reference
+	for _, tx := range txs {
+		if tx.State == "succeeded" {
+			charges[tx.AccountReference] = append(charges[tx.AccountReference], tx)
+			r.Charges++
+		}
+	}
+	for ref, paid := range charges {
+		o, ok := byRef[ref]
+		switch {
+		case !ok:
+			problem("payment %s (%s) has no order", paid[0].Receipt, ref)
+		case len(paid) > 1:
+			problem("order %s was charged %d times", ref, len(paid))
+		case o.Status != "paid":
+			problem("order %s is %s although %s paid it", ref, o.Status, paid[0].Receipt)
+		case o.Receipt != paid[0].Receipt || o.Total != paid[0].Amount*100:
+			problem("order %s records %s for %d, the simulator %s for %d", ref, o.Receipt, o.Total, paid[0].Receipt, paid[0].Amount*100)
+		}
+	}
+	var paidIDs []string
+	for ref, o := range byRef {
+		if o.Status == "paid" {
+			paidIDs = append(paidIDs, o.ID)
+			if len(charges[ref]) == 0 {
+				problem("order %s is paid without money", ref)
+			}
+		}
+	}
+	r.Paid = len(paidIDs)
+	r.Problems = append(r.Problems, c.checkWebhooks(ctx, paidIDs)...)
+	r.Problems = append(r.Problems, c.checkNotifications(ctx, paidIDs)...)
+	r.Problems = append(r.Problems, c.checkDrained(ctx)...)
+	slices.Sort(r.Problems)
+	return r, nil
+}
+
+func (c *Cluster) checkWebhooks(ctx context.Context, paidIDs []string) []string {
+	var problems []string
+	accepted := c.Hooks.Accepted()
+	var events []struct{ ID, Type string }
+	if err := c.DB.NewSelect().TableExpr("events").Column("id", "type").
+		Where("type IN (?)", bunIn("order.created", "order.paid", "order.payment_failed")).Scan(ctx, &events); err != nil {
+		return []string{err.Error()}
+	}
+	missing := 0
+	for _, e := range events {
+		if accepted[e.ID].Times == 0 {
+			missing++
+		}
+	}
+	if missing > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d events not delivered to the receiver", missing, len(events)))
+	}
+	paidHook := map[string]bool{}
+	for _, d := range accepted {
+		if d.Type == "order.paid" {
+			paidHook[d.OrderID] = true
+		}
+	}
+	for _, id := range paidIDs {
+		if !paidHook[id] {
+			problems = append(problems, "paid order "+id+" has no order.paid webhook delivered")
+		}
+	}
+	return problems
+}
+
+func (c *Cluster) checkNotifications(ctx context.Context, paidIDs []string) []string {
+	var problems []string
+	var rows []struct {
+		OrderID string
+		Status  string
+	}
+	if err := c.DB.NewSelect().TableExpr("notifications").Column("order_id", "status").
+		Where("kind = 'order_confirmation'").Where("channel = 'sms'").Scan(ctx, &rows); err != nil {
+		return []string{err.Error()}
+	}
+	per := map[string]int{}
+	for _, n := range rows {
+		if n.Status == "sent" {
+			per[n.OrderID]++
+		}
+	}
+	for _, id := range paidIDs {
+		if per[id] != 1 {
+			problems = append(problems, fmt.Sprintf("paid order %s has %d sent confirmation SMS rows", id, per[id]))
+		}
+	}
+	// The log provider is the outbox: a message sent twice is two lines.
+	sent := map[string]int{}
+	for _, w := range c.Workers {
+		for _, l := range w.LogLines("notification") {
+			if l["kind"] == "order_confirmation" && l["channel"] == "sms" {
+				sent[fmt.Sprint(l["store_id"], l["body"])]++
+			}
+		}
+	}
+	for body, n := range sent {
+		if n > 1 {
+			problems = append(problems, fmt.Sprintf("confirmation sent %d times: %.60s", n, body))
+		}
+	}
+	return problems
+}
+
+func (c *Cluster) checkDrained(ctx context.Context) []string {
+	var problems []string
+	counts := []struct {
+		what, table, where string
+	}{
+		{"payment attempts unresolved", "payment_attempts", "status IN ('queued', 'prompted')"},
+		{"callbacks unprocessed", "callbacks", "processed_at IS NULL"},
+		{"events not relayed", "events", "relayed_at IS NULL"},
+		{"webhook deliveries pending", "webhook_deliveries", "status = 'pending'"},
+		{"notifications pending", "notifications", "status = 'pending'"},
+	}
+	for _, q := range counts {
+		n, err := c.DB.NewSelect().TableExpr(q.table).Where(q.where).Count(ctx)
+		if err != nil {
+			return append(problems, err.Error())
+		}
+		if n > 0 {
+			problems = append(problems, fmt.Sprintf("%d %s", n, q.what))
+		}
+	}
+	insp := c.Inspector()
+	for name := range c.Names().Weights() {
+		info, err := insp.GetQueueInfo(name)
+		if err == asynq.ErrQueueNotFound {
+			continue
+		}
+		if err != nil {
+			return append(problems, err.Error())
+		}
+		if info.Pending+info.Active+info.Retry > 0 {
+			problems = append(problems, fmt.Sprintf("queue %s not drained: %d pending, %d active, %d retry",
+				name, info.Pending, info.Active, info.Retry))
+		}
+	}
+	return problems
+}
+
+// Settle polls Check until it finds no problem, up to d, and returns how
+// long that took from since.
+func (c *Cluster) Settle(since time.Time, d time.Duration) (time.Duration, Report) {
+	deadline := time.Now().Add(d)
+	for {
+		r, err := c.Check(context.Background())
+		if err != nil {
+			r.Problems = []string{"check: " + err.Error()}
+		}
+		if len(r.Problems) == 0 || time.Now().After(deadline) {
+			return time.Since(since), r
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

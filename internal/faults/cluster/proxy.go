@@ -1,0 +1,87 @@
+package cluster
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// Proxy spreads requests round-robin over the gateways, as the deployment's
+// nginx does: a gateway that refuses the connection is skipped (nothing
+// was sent to it, so trying the next is safe for any method), and a
+// gateway that dies with the request in flight gives the client a 502.
+type Proxy struct {
+	URL      string
+	mu       sync.Mutex
+	backends []string
+	next     atomic.Uint64
+}
+
+// NewProxy starts a proxy with no backends yet.
+func NewProxy(t testing.TB) *Proxy {
+	p := &Proxy{}
+	srv := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetXForwarded() },
+		Transport: p,
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) {
+			w.WriteHeader(http.StatusBadGateway)
+		},
+	})
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+// Add puts a gateway (host:port) behind the proxy.
+func (p *Proxy) Add(addr string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range p.backends {
+		if b == addr {
+			return
+		}
+	}
+	p.backends = append(p.backends, addr)
+}
+
+// RoundTrip sends r to the next gateway that accepts the connection.
+func (p *Proxy) RoundTrip(r *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	backends := append([]string(nil), p.backends...)
+	p.mu.Unlock()
+	if len(backends) == 0 {
+		return nil, errors.New("proxy: no gateways")
+	}
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, 2<<20)); err != nil {
+			return nil, err
+		}
+	}
+	start := int(p.next.Add(1))
+	var last error
+	for i := range backends {
+		out := r.Clone(r.Context())
+		out.URL = &url.URL{Scheme: "http", Host: backends[(start+i)%len(backends)], Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+		out.Host = r.Host
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		res, err := http.DefaultTransport.RoundTrip(out)
+		if err == nil {
+			return res, nil
+		}
+		last = err
+		if op := (*net.OpError)(nil); !errors.As(err, &op) || op.Op != "dial" {
+			return nil, err // sent, and the gateway died: the client sees 502
+		}
+	}
+	return nil, last
+}

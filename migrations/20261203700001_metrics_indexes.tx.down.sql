@@ -1,0 +1,2 @@
+DROP INDEX webhook_attempts_created_idx;
+DROP INDEX payment_attempts_resolved_idx;
