@@ -52,9 +52,14 @@ type Route struct {
 var Routes = []Route{
 	// Public: health, Daraja's callbacks, sign-up and login, the storefront.
 	{"GET", "/healthz", Public},
+	{"GET", "/readyz", Public},
+	// Prometheus scrapes it like the worker's ops port; keep it off the public ingress.
+	{"GET", "/metrics", Public},
 	// Readiness and Prometheus metrics (route templates and counts only;
 	// the proxy keeps /metrics internal: deploy/nginx.conf).
 	{"GET", "/readyz", Public},
+	// Prometheus scrapes it like the worker's ops port; keep it off the public ingress.
+	{"GET", "/metrics", Public},
 	{"GET", "/metrics", Public},
 	{"POST", "/callbacks/stk/:token", Public},
 	{"POST", "/api/v1/signup", Public},
@@ -194,7 +199,6 @@ var Audited = map[string]string{
 	"DELETE /api/v1/stores/:slug/members/:user":     "staff.remove",
 	"POST /api/v1/admin/stores/:slug/suspend":       "store.suspend",
 	"POST /api/v1/admin/stores/:slug/reactivate":    "store.reactivate",
-	"POST /api/v1/admin/stores/:slug/support":       "support.start",
 	"POST /admin/stores/:slug/suspend":              "store.suspend",
 	"POST /admin/stores/:slug/reactivate":           "store.reactivate",
 	"POST /admin/stores/:slug/support":              "support.start",

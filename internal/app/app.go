@@ -160,6 +160,7 @@ func (a *App) Gateway(sim http.Handler) *fiber.App {
 		Payments: a.Payments, Notify: a.Notify, Deliverer: a.Deliverer, Logger: a.Log, Simulator: sim, Idempotency: idempotency.NewStore(a.DB),
 		CallbackSources: a.Config.Callbacks, Web: a.Web, Policy: a.Policy, Console: a.Console, Daraja: a.Daraja,
 		Health: a.Health, Metrics: a.httpMetrics.Middleware(), MetricsHandler: a.Metrics.Handler(),
+		TrustedProxies: a.Config.TrustedProxies,
 		Pages: shop, HostRewrite: shop.ByHost,
 		Dashboard: dashboard.New(dashboard.Deps{DB: a.DB, Auth: a.Auth, Web: a.Web, Policy: a.Policy, Vault: a.Vault, Daraja: a.Daraja,
 			Endpoints: a.Endpoints, Deliverer: a.Deliverer, Payments: a.Payments, Media: a.Media, PublicURL: a.Config.PublicURL,

@@ -14,8 +14,15 @@ import (
 	"github.com/sokohub/sokohub/internal/queue"
 )
 
-// pollInterval is how often the outbox relay looks for new events.
-const pollInterval = 200 * time.Millisecond
+// pollInterval is how often the outbox relay looks for new events: it
+// bounds how long a committed event waits before its webhook is on its way
+// (docs/benchmarks.md), and an empty poll is one indexed query.
+const pollInterval = 25 * time.Millisecond
+
+// taskCheckInterval is how long an idle worker sleeps between looks at
+// empty queues: each step of the flow (push, callback, relay, delivery) is
+// a task, so at low load the sleeps add up along the chain.
+const taskCheckInterval = 10 * time.Millisecond
 
 // RunWorker processes tasks until ctx ends; then in-flight tasks get the
 // shutdown grace period (SOKOHUB_SHUTDOWN_GRACE) to finish, and Asynq
@@ -24,7 +31,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	srv := asynq.NewServerFromRedisClient(a.Redis.Client, asynq.Config{
 		Concurrency:              a.Config.WorkerConcurrency,
 		Queues:                   a.Names.Weights(),
-		TaskCheckInterval:        50 * time.Millisecond,
+		TaskCheckInterval:        taskCheckInterval,
 		DelayedTaskCheckInterval: time.Second,
 		ShutdownTimeout:          a.Config.ShutdownGrace,
 		RetryDelayFunc:           retryDelay,

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,12 @@ type Runtime struct {
 	// balancer stops sending it requests before it stops listening.
 	// Defaults to 0.
 	DrainDelay time.Duration
+	// TrustedProxies is SOKOHUB_TRUSTED_PROXIES, comma-separated IPs or
+	// CIDRs of the load balancers in front of the gateway: a request from
+	// one of them is taken to come from its X-Real-IP header (which the
+	// proxy must overwrite, as deploy/nginx.conf does). Empty means the
+	// connection's own address, always.
+	TrustedProxies []string
 	// OpsAddr is SOKOHUB_OPS_ADDR, where the worker serves /healthz,
 	// /readyz and /metrics. Empty (the default) means not at all.
 	OpsAddr string
@@ -90,6 +97,17 @@ func loadRuntime(getenv func(string) string) (Runtime, error) {
 		if a = strings.TrimSpace(a); a != "" {
 			r.RedisClusterAddrs = append(r.RedisClusterAddrs, a)
 		}
+	}
+	for _, p := range strings.Split(getenv("SOKOHUB_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return r, fmt.Errorf("SOKOHUB_TRUSTED_PROXIES: %q is not an IP address or CIDR", p)
+			}
+		}
+		r.TrustedProxies = append(r.TrustedProxies, p)
 	}
 	r.OpsAddr = strings.TrimSpace(getenv("SOKOHUB_OPS_ADDR"))
 	return r, nil

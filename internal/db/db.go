@@ -48,6 +48,11 @@ func OpenPool(url string, pool Pool) (*bun.DB, error) {
 		// Server-side, so a query whose Go context gave up stops running too.
 		pgcfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(pool.StatementTimeout.Milliseconds(), 10)
 	}
+	// bun writes every argument into the SQL text, so to pgx each query is
+	// a statement never seen before: its default mode would prepare it (an
+	// extra round trip) and then evict it from its statement cache. The
+	// simple protocol sends the text once (docs/benchmarks.md).
+	pgcfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*pgcfg)
 	sqldb.SetMaxOpenConns(pool.MaxConns)
 	sqldb.SetMaxIdleConns(pool.MaxIdleConns)

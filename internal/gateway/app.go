@@ -65,6 +65,9 @@ type Deps struct {
 	Console *admin.Console
 	// Daraja tests a store's credentials (an OAuth token request).
 	Daraja *mpesa.Client
+	// TrustedProxies are the load balancers whose X-Real-IP header names
+	// the client; empty trusts no header.
+	TrustedProxies []string
 	// Health answers /healthz and /readyz.
 	Health *health.Checker
 	// Metrics, when set, is the first middleware (it measures every
@@ -91,7 +94,7 @@ func New(d Deps) *fiber.App {
 	if d.Dashboard != nil {
 		page = byPrefix("/dashboard", d.Dashboard.ErrorPage, page)
 	}
-	app := fiber.New(fiber.Config{
+	cfg := fiber.Config{
 		AppName:               "sokohub",
 		ErrorHandler:          errorHandler(d.Logger, page),
 		BodyLimit:             1 << 20,
@@ -99,7 +102,14 @@ func New(d Deps) *fiber.App {
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
-	})
+	}
+	if len(d.TrustedProxies) > 0 {
+		// Client IPs (callback sources, login limits, audit) come from the
+		// header the proxy overwrites, and only from the proxy.
+		cfg.ProxyHeader, cfg.EnableTrustedProxyCheck, cfg.TrustedProxies = "X-Real-IP", true, d.TrustedProxies
+		cfg.EnableIPValidation = true
+	}
+	app := fiber.New(cfg)
 	if d.HostRewrite != nil {
 		app.Use(d.HostRewrite)
 	}

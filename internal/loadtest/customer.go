@@ -146,8 +146,17 @@ func (h *harness) checkout(ctx context.Context, r *phaseRun, due time.Time, sh *
 	r.mu.Lock()
 	r.orders[ans.ID] = &placed{shop: sh, kind: kind, attemptID: ans.Payment.ID, token: ans.Token, due: due}
 	r.mu.Unlock()
-	if watch {
+	switch {
+	case !watch:
+	case r.closed:
 		h.watch(ctx, r, sh, ans.ID, ans.Token, due)
+	default:
+		// An open-loop customer's wait is not part of the arrivals.
+		r.watchers.Add(1)
+		go func() {
+			defer r.watchers.Done()
+			h.watch(ctx, r, sh, ans.ID, ans.Token, due)
+		}()
 	}
 }
 

@@ -34,6 +34,8 @@ type phaseRun struct {
 	seenPaid    series
 	errs        counter
 	dropped     int
+	closed      bool           // a closed loop: customers wait for their order
+	watchers    sync.WaitGroup // open-loop customers still watching their order
 	mu          sync.Mutex
 	orders      map[string]*placed
 }
@@ -44,7 +46,7 @@ type phaseRun struct {
 const maxInFlight = 4096
 
 func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, error) {
-	r := &phaseRun{spec: spec, orders: map[string]*placed{}}
+	r := &phaseRun{spec: spec, orders: map[string]*placed{}, closed: spec.Concurrency > 0}
 	h.log.Info("phase", "name", spec.Name, "stores", len(spec.Shops), "rate", spec.Rate, "concurrency", spec.Concurrency,
 		"duration", spec.Duration)
 	stopRSS := h.rss.watch()
@@ -86,6 +88,7 @@ func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, e
 	}
 	wg.Wait()
 	r.end = time.Now()
+	r.watchers.Wait()
 	drainedAt, err := h.drain(ctx, r)
 	rss := stopRSS()
 	if err != nil {

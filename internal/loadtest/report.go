@@ -38,6 +38,8 @@ func (r *Report) WriteTable(w io.Writer) {
 		for _, k := range sortedKeys(p.Errors) {
 			fmt.Fprintf(w, "  error ×%d: %s\n", p.Errors[k], k)
 		}
+		fmt.Fprintf(w, "  paid→hook split: event→relayed p50/p99 %s ms, relayed→delivered p50/p99 %s ms\n",
+			pair(p.Latency["event_to_relayed"]), pair(p.Latency["relayed_to_delivered"]))
 		if hot, ok := p.Latency["checkout_hot"]; ok {
 			fmt.Fprintf(w, "  hot store checkout p50/p99 %s ms\n", pair(hot))
 		}

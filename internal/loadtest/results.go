@@ -23,7 +23,9 @@ type PhaseResult struct {
 	PaidPerS float64 `json:"paid_delivered_per_s"`
 	DrainS   float64 `json:"drain_s"`
 	// Latency has checkout, checkout_hot (the hot store's), callback_ack,
-	// callback_to_paid, paid_to_webhook and checkout_to_seen_paid.
+	// callback_to_paid, paid_to_webhook and checkout_to_seen_paid; and,
+	// splitting paid_to_webhook by the database's timestamps,
+	// event_to_relayed (outbox to delivery row) and relayed_to_delivered.
 	Latency map[string]Summary `json:"latency"`
 	Errors  map[string]int     `json:"errors"`
 	Dropped int                `json:"client_dropped"`
@@ -41,6 +43,10 @@ func (h *harness) results(ctx context.Context, r *phaseRun, drainedAt time.Time)
 		return nil, err
 	}
 	cbs, err := h.paidCallbacks(ctx, r.start.Add(-time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	relayed, delivered, err := h.deliveryLags(ctx, r.start.Add(-time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +80,8 @@ func (h *harness) results(ctx context.Context, r *phaseRun, drainedAt time.Time)
 			"callback_to_paid":      summarize(toPaid),
 			"paid_to_webhook":       summarize(toHook),
 			"checkout_to_seen_paid": r.seenPaid.summary(),
+			"event_to_relayed":      summarize(relayed),
+			"relayed_to_delivered":  summarize(delivered),
 		}}
 	if spec.Concurrency > 0 {
 		res.Mode = fmt.Sprintf("closed(%d)", spec.Concurrency)
@@ -104,4 +112,25 @@ func (h *harness) paidCallbacks(ctx context.Context, since time.Time) (map[strin
 		m[c.AttemptID] = c.ReceivedAt
 	}
 	return m, nil
+}
+
+type deliveryLag struct {
+	CreatedAt, RelayedAt, DeliveredAt time.Time
+}
+
+// deliveryLags splits the order.paid events' way to the receiver: from
+// commit to the relay making the delivery, and from there to delivered.
+func (h *harness) deliveryLags(ctx context.Context, since time.Time) (relayed, delivered []time.Duration, err error) {
+	var rows []deliveryLag
+	err = h.t.DB.NewRaw(`SELECT e.created_at, e.relayed_at, d.delivered_at FROM events AS e
+		JOIN webhook_deliveries AS d ON d.event_id = e.id
+		WHERE e.type = 'order.paid' AND e.created_at >= ? AND d.delivered_at IS NOT NULL`, since.UTC()).Scan(ctx, &rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loadtest: read deliveries: %w", err)
+	}
+	for _, l := range rows {
+		relayed = append(relayed, l.RelayedAt.Sub(l.CreatedAt))
+		delivered = append(delivered, l.DeliveredAt.Sub(l.RelayedAt))
+	}
+	return relayed, delivered, nil
 }

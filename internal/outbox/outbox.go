@@ -102,6 +102,16 @@ func Unrelayed(ctx context.Context, idb bun.IDB, minAge time.Duration, limit int
 	return es, err
 }
 
+// UnrelayedIDs lists the ids of up to limit events the relay has not
+// handled yet, oldest first: what the relay's frequent poll reads, without
+// the payloads.
+func UnrelayedIDs(ctx context.Context, idb bun.IDB, limit int) ([]string, error) {
+	var ids []string
+	err := idb.NewSelect().Model((*Event)(nil)).Column("id").Where("relayed_at IS NULL").
+		Order("created_at").Limit(int64(limit)).Scan(ctx, &ids)
+	return ids, err
+}
+
 // MarkRelayed records that the relay handled event id; it reports false
 // when another run already had.
 func MarkRelayed(ctx context.Context, tx bun.IDB, id string) (bool, error) {

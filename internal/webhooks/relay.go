@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -29,7 +30,16 @@ type Relay struct {
 	queue  Enqueuer
 	fanout []Fanout
 	log    *slog.Logger
+
+	mu sync.Mutex
+	// queued is when Poll last enqueued each event it saw unrelayed, so a
+	// poll does not enqueue again an event whose task is still waiting.
+	queued map[string]time.Time
 }
+
+// requeueAfter is how long an event Poll enqueued stays unrelayed before
+// Poll enqueues it again (its task was lost, or Redis refused it).
+const requeueAfter = 10 * time.Second
 
 // NewRelay returns a Relay; fanout adds other consumers of events.
 func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay {
@@ -43,12 +53,26 @@ func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay 
 // calls it a few times a second: committed events reach the queue without
 // the code that wrote them knowing about Redis (a polling publisher).
 func (r *Relay) Poll(ctx context.Context) error {
-	es, err := outbox.Unrelayed(ctx, r.db, 0, 500)
+	ids, err := outbox.UnrelayedIDs(ctx, r.db, 500)
 	if err != nil {
 		return err
 	}
-	for _, e := range es {
-		r.enqueue(ctx, queue.Job{Type: queue.TypeRelayEvent, ID: e.ID})
+	now := time.Now()
+	r.mu.Lock()
+	queued := make(map[string]time.Time, len(ids))
+	var due []string
+	for _, id := range ids {
+		if at, ok := r.queued[id]; ok && now.Sub(at) < requeueAfter {
+			queued[id] = at
+			continue
+		}
+		queued[id] = now
+		due = append(due, id)
+	}
+	r.queued = queued
+	r.mu.Unlock()
+	for _, id := range due {
+		r.enqueue(ctx, queue.Job{Type: queue.TypeRelayEvent, ID: id})
 	}
 	return nil
 }

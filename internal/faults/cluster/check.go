@@ -2,12 +2,14 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/payments"
 )
@@ -116,7 +118,7 @@ func (c *Cluster) checkWebhooks(ctx context.Context, paidIDs []string) []string 
 	accepted := c.Hooks.Accepted()
 	var events []struct{ ID, Type string }
 	if err := c.DB.NewSelect().TableExpr("events").Column("id", "type").
-		Where("type IN (?)", bunIn("order.created", "order.paid", "order.payment_failed")).Scan(ctx, &events); err != nil {
+		Where("type IN (?)", bun.In([]string{"order.created", "order.paid", "order.payment_failed"})).Scan(ctx, &events); err != nil {
 		return []string{err.Error()}
 	}
 	missing := 0
@@ -203,7 +205,7 @@ func (c *Cluster) checkDrained(ctx context.Context) []string {
 	insp := c.Inspector()
 	for name := range c.Names().Weights() {
 		info, err := insp.GetQueueInfo(name)
-		if err == asynq.ErrQueueNotFound {
+		if errors.Is(err, asynq.ErrQueueNotFound) {
 			continue
 		}
 		if err != nil {

@@ -21,6 +21,8 @@ type Receiver struct {
 	// Delay holds each request this long before answering (a slow
 	// receiver keeps deliveries in flight).
 	Delay atomic.Int64
+	// InFlight counts requests being held or answered now.
+	InFlight atomic.Int32
 
 	mu       sync.Mutex
 	accepted map[string]Delivered // by webhook-id (the event id)
@@ -45,6 +47,8 @@ func NewReceiver(t testing.TB) *Receiver {
 
 // ServeHTTP records the delivery (after Delay) unless Status says down.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.InFlight.Add(1)
+	defer r.InFlight.Add(-1)
 	body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
 	if d := time.Duration(r.Delay.Load()); d > 0 {
 		select {

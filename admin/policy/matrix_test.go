@@ -1,0 +1,220 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sokohub/sokohub/admin/policy"
+	"github.com/sokohub/sokohub/internal/app"
+	"github.com/sokohub/sokohub/internal/auth"
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/devstack/stacktest"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// allowed is the expected policy, written out by hand (not derived from
+// rules.go): for each route, who gets through. "public" is everyone; the
+// other words are the principals of the matrix. A route the gateway
+// serves that is missing here fails the test.
+var allowed = map[string]string{
+	"GET /healthz":                                      "public",
+	"GET /readyz":                                       "public",
+	"GET /metrics":                                      "public",
+	"POST /callbacks/stk/:token":                        "public",
+	"POST /api/v1/signup":                               "public",
+	"POST /api/v1/login":                                "public",
+	"GET /api/v1/openapi.json":                          "public",
+	"GET /login":                                        "public",
+	"POST /login":                                       "public",
+	"GET /invitations/:token":                           "public",
+	"POST /invitations/:token":                          "public",
+	"GET /api/v1/storefront/:slug/products":             "public",
+	"POST /api/v1/storefront/:slug/orders":              "public",
+	"GET /api/v1/storefront/:slug/orders/:id":           "public",
+	"POST /api/v1/storefront/:slug/orders/:id/payments": "public",
+	"GET /":                          "public",
+	"GET /s/:slug":                   "public",
+	"GET /s/:slug/media/:name":       "public",
+	"GET /s/:slug/p/:id":             "public",
+	"GET /s/:slug/cart":              "public",
+	"POST /s/:slug/cart":             "public",
+	"POST /s/:slug/checkout":         "public",
+	"GET /s/:slug/orders/:id":        "public",
+	"GET /s/:slug/orders/:id/status": "public",
+	"POST /s/:slug/orders/:id/pay":   "public",
+
+	"POST /logout":        "admin support owner staff other",
+	"GET /api/v1/me":      "admin support owner staff other",
+	"POST /api/v1/stores": "admin support owner staff other",
+
+	"GET /api/v1/stores/:slug":                                           "admin support owner staff key-or key-ow key-pw",
+	"GET /api/v1/stores/:slug/mpesa":                                     "admin owner",
+	"PUT /api/v1/stores/:slug/mpesa":                                     "admin owner",
+	"POST /api/v1/stores/:slug/mpesa/test":                               "admin owner",
+	"GET /api/v1/stores/:slug/products":                                  "admin support owner staff key-pw",
+	"POST /api/v1/stores/:slug/products":                                 "admin owner staff key-pw",
+	"GET /api/v1/stores/:slug/orders":                                    "admin support owner staff key-or",
+	"GET /api/v1/stores/:slug/orders/:id":                                "admin support owner staff key-or",
+	"GET /api/v1/stores/:slug/events":                                    "admin support owner staff key-or",
+	"GET /api/v1/stores/:slug/notifications":                             "admin support owner staff",
+	"GET /api/v1/stores/:slug/notifications/settings":                    "admin support owner",
+	"PUT /api/v1/stores/:slug/notifications/settings":                    "admin owner",
+	"GET /api/v1/stores/:slug/payment-issues":                            "admin support owner staff key-or",
+	"POST /api/v1/stores/:slug/payment-issues/:id/resolve":               "admin owner",
+	"PUT /api/v1/stores/:slug/settings":                                  "admin owner",
+	"GET /api/v1/stores/:slug/audit":                                     "admin support owner",
+	"GET /api/v1/stores/:slug/webhooks":                                  "admin support owner",
+	"POST /api/v1/stores/:slug/webhooks":                                 "admin owner",
+	"GET /api/v1/stores/:slug/webhooks/deliveries":                       "admin support owner",
+	"GET /api/v1/stores/:slug/webhooks/:id":                              "admin support owner",
+	"GET /api/v1/stores/:slug/webhooks/:id/deliveries":                   "admin support owner",
+	"POST /api/v1/stores/:slug/webhooks/:id/deliveries/:delivery/replay": "admin owner",
+	"POST /api/v1/stores/:slug/webhooks/:id/recover":                     "admin owner",
+	"POST /api/v1/stores/:slug/webhooks/:id/test":                        "admin owner",
+	"POST /api/v1/stores/:slug/webhooks/:id/rotate":                      "admin owner",
+	"POST /api/v1/stores/:slug/webhooks/:id/resume":                      "admin owner",
+	"GET /api/v1/stores/:slug/keys":                                      "admin support owner",
+	"POST /api/v1/stores/:slug/keys":                                     "admin owner",
+	"DELETE /api/v1/stores/:slug/keys/:id":                               "admin owner",
+	"GET /api/v1/stores/:slug/members":                                   "admin support owner",
+	"POST /api/v1/stores/:slug/invitations":                              "admin owner",
+	"PUT /api/v1/stores/:slug/members/:user":                             "admin owner",
+	"DELETE /api/v1/stores/:slug/members/:user":                          "admin owner",
+
+	"GET /api/v1/admin/stores":                   "admin support",
+	"GET /api/v1/admin/stores/:slug":             "admin support",
+	"POST /api/v1/admin/stores/:slug/suspend":    "admin",
+	"POST /api/v1/admin/stores/:slug/reactivate": "admin",
+	"GET /api/v1/admin/audit":                    "admin support",
+	"GET /admin":                                 "admin support",
+	"GET /admin/stores/:slug":                    "admin support",
+	"POST /admin/stores/:slug/suspend":           "admin",
+	"POST /admin/stores/:slug/reactivate":        "admin",
+	"POST /admin/stores/:slug/support":           "admin",
+	"POST /admin/support/end":                    "admin",
+	"GET /admin/audit":                           "admin support",
+	"GET /admin/queues":                          "admin support",
+}
+
+// principals of the matrix: everyone signs in with a bearer token except
+// anon; "other" owns another store; key-* are API keys of the store
+// (orders:read, orders:write, products:write) and key-x one of another
+// store with every scope.
+var principals = []string{"anon", "admin", "support", "owner", "staff", "other", "key-or", "key-ow", "key-pw", "key-x"}
+
+// TestRouteRoleMatrix calls every route the gateway serves as every
+// principal and checks the gate's decision against allowed. It mirrors
+// the gateway's routes on an app whose handlers only answer "reached", so
+// the answer is the policy's and not a handler's.
+func TestRouteRoleMatrix(t *testing.T) {
+	stack := stacktest.Start(t, stacktest.Options{})
+	a := stack.App
+	creds := fixtures(t, a)
+
+	mirror := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		switch {
+		case errors.Is(err, auth.ErrInvalidToken):
+			return c.SendStatus(401)
+		case errors.Is(err, db.ErrNotFound):
+			return c.SendStatus(404)
+		case errors.Is(err, policy.ErrForbidden), errors.Is(err, policy.ErrSuspended), errors.Is(err, policy.ErrNoPolicy):
+			return c.SendStatus(403)
+		case errors.As(err, &fe):
+			return c.SendStatus(fe.Code)
+		}
+		return c.SendStatus(500)
+	}})
+	mirror.Use(a.Web.Identify, a.Policy.Gate(policy.GateConfig{DB: a.DB, CSRF: a.Web.CheckCSRF,
+		OnStore: func(*fiber.Ctx, *stores.Store) {}, Logger: a.Log}))
+	var routes []fiber.Route
+	for _, r := range stack.Gateway.GetRoutes(true) {
+		if r.Method == http.MethodHead || strings.HasPrefix(r.Path, "/daraja") {
+			continue
+		}
+		routes = append(routes, r)
+		mirror.Add(r.Method, r.Path, func(c *fiber.Ctx) error { return c.SendString("reached") })
+	}
+	checked := 0
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		want, ok := allowed[key]
+		require.True(t, ok, "%s has no row in the matrix's allowed table", key)
+		for _, who := range principals {
+			req := httptest.NewRequest(r.Method, fillPath(r.Path), nil)
+			if tok := creds[who]; tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			res, err := mirror.Test(req, -1)
+			require.NoError(t, err)
+			got := res.StatusCode == 200
+			expect := want == "public" || strings.Contains(" "+want+" ", " "+who+" ")
+			require.Equal(t, expect, got, "%s as %s: status %d", key, who, res.StatusCode)
+			if !got && who == "anon" {
+				require.Contains(t, []int{401, 303}, res.StatusCode, "%s anonymously: 401, or the login page for pages", key)
+			}
+			if !got && (who == "other" || who == "key-x") && strings.Contains(r.Path, ":slug") && !strings.HasPrefix(r.Path, "/api/v1/admin") && !strings.HasPrefix(r.Path, "/admin") {
+				require.Equal(t, 404, res.StatusCode, "%s as %s: another store answers like none", key, who)
+			}
+			checked++
+		}
+	}
+	require.Greater(t, checked, 500)
+}
+
+// fillPath puts the matrix store's slug and plausible ids in a template.
+func fillPath(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		switch {
+		case p == ":slug":
+			parts[i] = "matrix"
+		case strings.HasPrefix(p, ":"):
+			parts[i] = "x_01jzzzzzzzzzzzzzzzzzzzzzzz"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// fixtures makes the matrix's people, stores and keys and returns each
+// principal's bearer value.
+func fixtures(t *testing.T, a *app.App) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	svc := a.Auth.WithCost(bcrypt.MinCost)
+	creds := map[string]string{}
+	user := func(name string) *auth.User {
+		u, tok, err := svc.Signup(ctx, name+"@matrix.test", "correct horse", name)
+		require.NoError(t, err)
+		creds[name] = tok
+		return u
+	}
+	owner, other, staff := user("owner"), user("other"), user("staff")
+	require.NoError(t, a.Policy.SetPlatformRole(user("admin").ID, policy.RolePlatformAdmin))
+	require.NoError(t, a.Policy.SetPlatformRole(user("support").ID, policy.RolePlatformSupport))
+	st, err := stores.Create(ctx, a.DB, owner.ID, "matrix", "Matrix")
+	require.NoError(t, err)
+	require.NoError(t, a.Policy.SetStoreRole(owner.ID, st.ID, policy.RoleOwner))
+	require.NoError(t, a.Policy.SetStoreRole(staff.ID, st.ID, policy.RoleStaff))
+	elsewhere, err := stores.Create(ctx, a.DB, other.ID, "elsewhere", "Elsewhere")
+	require.NoError(t, err)
+	require.NoError(t, a.Policy.SetStoreRole(other.ID, elsewhere.ID, policy.RoleOwner))
+	key := func(storeID, by string, scopes ...string) string {
+		_, raw, err := a.Auth.CreateKey(ctx, storeID, by, "matrix", scopes)
+		require.NoError(t, err)
+		return raw
+	}
+	creds["key-or"] = key(st.ID, owner.ID, auth.ScopeOrdersRead)
+	creds["key-ow"] = key(st.ID, owner.ID, auth.ScopeOrdersWrite)
+	creds["key-pw"] = key(st.ID, owner.ID, auth.ScopeProductsWrite)
+	creds["key-x"] = key(elsewhere.ID, other.ID, auth.Scopes...)
+	return creds
+}
