@@ -31,5 +31,8 @@ fuzz:
 vet:
 	$(GO) vet ./...
 
+# The Go benchmarks, then a short run of the load harness (docs/benchmarks.md
+# has the full run: sokohub loadtest --all).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/sokohub loadtest --stores 20 --rate 50 --callback-rate 100 --duration 5s

@@ -202,12 +202,12 @@ var Audited = map[string]string{
 	"POST /admin/stores/:slug/suspend":              "store.suspend",
 	"POST /admin/stores/:slug/reactivate":           "store.reactivate",
 	"POST /admin/stores/:slug/support":              "support.start",
-	"POST /admin/support/end":                       "support.end",
-	"GET /dashboard/:slug/setup/mpesa":              "credentials.view",
 	"POST /dashboard/:slug/setup/mpesa":             "credentials.update",
 	"POST /dashboard/:slug/setup/mpesa/test":        "credentials.test",
+	"GET /dashboard/:slug/setup/mpesa":              "credentials.view",
 	"POST /dashboard/:slug/webhooks":                "webhook.create",
 	"POST /dashboard/:slug/webhooks/:id/rotate":     "webhook.rotate",
+	"POST /admin/support/end":                       "support.end",
 }
 
 // rules expands the route table into Casbin p rules.

@@ -20,11 +20,11 @@ func notifyProviders(c config.Notify, log *slog.Logger) (sms, email notify.Provi
 		email = &notify.SMTP{Addr: c.SMTPAddr, Username: c.SMTPUsername, Password: c.SMTPPassword, From: c.SMTPFrom,
 			StartTLS: c.SMTPStartTLS}
 	}
-	log.Info("notification providers", "sms", name(sms), "email", name(email))
+	log.Info("notification providers", "sms", providerName(sms), "email", providerName(email))
 	return sms, email
 }
 
-func name(p notify.Provider) string {
+func providerName(p notify.Provider) string {
 	if p == nil {
 		return "log"
 	}

@@ -26,10 +26,20 @@ func (h *handlers) mountAPI(app *fiber.App) {
 	h.mountPaymentsAPI(st)
 }
 
+// Body limits: the server takes up to maxUploadBytes (a phone photo for a
+// product), while JSON bodies are held to maxJSONBytes.
+const (
+	maxUploadBytes = 8 << 20
+	maxJSONBytes   = 1 << 20
+)
+
 // decode reads a JSON body strictly: unknown fields and trailing data are
 // refused, so a typo in a field name is an error rather than a silent
 // default.
 func decode(c *fiber.Ctx, v any) error {
+	if len(c.Body()) > maxJSONBytes {
+		return Fail(fiber.StatusRequestEntityTooLarge, "body_too_large", "The JSON body is larger than 1 MiB.")
+	}
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 		return Fail(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
 	}

@@ -97,7 +97,7 @@ func New(d Deps) *fiber.App {
 	cfg := fiber.Config{
 		AppName:               "sokohub",
 		ErrorHandler:          errorHandler(d.Logger, page),
-		BodyLimit:             1 << 20,
+		BodyLimit:             maxUploadBytes,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           60 * time.Second,

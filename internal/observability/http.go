@@ -3,6 +3,7 @@ package observability
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,8 +23,9 @@ const Unmatched = "unmatched"
 
 // NewHTTP registers the HTTP metrics on r. route names the route template
 // of a request once it has been answered; nil means RouteTemplate. It must
-// never return a raw path: paths carry callback tokens and ids, and each
-// distinct label value is a new time series.
+// never return a raw path (paths carry callback tokens and ids, and each
+// distinct label value is a new time series), and its string must not
+// point into Fiber's reused buffers.
 func (r *Registry) NewHTTP(route func(*fiber.Ctx) string) *HTTP {
 	if route == nil {
 		route = RouteTemplate
@@ -60,30 +62,19 @@ func (h *HTTP) Middleware() fiber.Handler {
 				status = ferr.Code
 			}
 		}
-		method := c.Method() // a constant from Fiber's method table, safe to keep
+		// Label values outlive the request: copy what Fiber would reuse.
+		method := strings.Clone(c.Method())
 		route := h.route(c)
+		if status == fiber.StatusNotFound && route == "/" {
+			route = Unmatched // the catch-all, not the storefront's home page
+		}
 		h.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		h.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		return err
 	}
 }
 
-// methodUse is the method Fiber gives middleware routes (app.Use).
-const methodUse = "USE"
-
 // RouteTemplate is the template of the route that answered c ("/s/:slug"),
-// a middleware prefix with "*" for mounted handlers ("/daraja*"), or
-// Unmatched.
-func RouteTemplate(c *fiber.Ctx) string {
-	r := c.Route()
-	if r == nil {
-		return Unmatched
-	}
-	if r.Method != methodUse {
-		return r.Path
-	}
-	if r.Path == "/" || r.Path == "" {
-		return Unmatched
-	}
-	return r.Path + "*"
-}
+// or the prefix of the middleware that did ("/" for the gateway's 404).
+// Fiber keeps route paths as registered, so the string is safe to keep.
+func RouteTemplate(c *fiber.Ctx) string { return c.Route().Path }

@@ -3,6 +3,7 @@ package observability
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/hibiken/asynq"
@@ -35,12 +36,16 @@ func (r *Registry) newQueueMetrics(insp *asynq.Inspector, ns string, queues []st
 func (q *queueMetrics) name() string { return "queues" }
 
 func (q *queueMetrics) refresh(context.Context) error {
+	known, err := q.inspector.Queues()
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, full := range q.queues {
 		label := strings.TrimPrefix(full, q.prefix)
-		info, err := q.inspector.GetQueueInfo(full)
-		if errors.Is(err, asynq.ErrQueueNotFound) {
-			info, err = &asynq.QueueInfo{}, nil // nothing enqueued yet (or Redis lost it): empty
+		info := &asynq.QueueInfo{} // nothing enqueued yet, or Redis lost it: empty
+		if slices.Contains(known, full) {
+			info, err = q.inspector.GetQueueInfo(full)
 		}
 		if err != nil {
 			errs = append(errs, err)

@@ -38,7 +38,8 @@ type Relay struct {
 }
 
 // requeueAfter is how long an event Poll enqueued stays unrelayed before
-// Poll enqueues it again (its task was lost, or Redis refused it).
+// Poll enqueues it again (its task was lost). An enqueue Redis refused is
+// retried by the next poll.
 const requeueAfter = 10 * time.Second
 
 // NewRelay returns a Relay; fanout adds other consumers of events.
@@ -72,7 +73,13 @@ func (r *Relay) Poll(ctx context.Context) error {
 	r.queued = queued
 	r.mu.Unlock()
 	for _, id := range due {
-		r.enqueue(ctx, queue.Job{Type: queue.TypeRelayEvent, ID: id})
+		if err := r.queue.Enqueue(ctx, queue.Job{Type: queue.TypeRelayEvent, ID: id}); err != nil {
+			// Not queued after all: the next poll tries again at once.
+			r.log.ErrorContext(ctx, "enqueue relay; the next poll retries", "event_id", id, "err", err)
+			r.mu.Lock()
+			delete(r.queued, id)
+			r.mu.Unlock()
+		}
 	}
 	return nil
 }

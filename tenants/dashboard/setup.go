@@ -139,9 +139,10 @@ func (d *Dashboard) saveStore(c *fiber.Ctx) error {
 	return c.Redirect(base(c)+"/setup/mpesa?done=store", fiber.StatusSeeOther)
 }
 
-// maxUpload is what one image may weigh; the gateway's body limit (1 MiB)
-// caps the whole request anyway.
-const maxUpload = 1 << 20
+// maxUpload is what one image may weigh: a phone camera's photo. It is
+// resized to small JPEGs on the way in; the gateway's body limit (8 MiB)
+// caps the whole request.
+const maxUpload = 7 << 20
 
 // upload stores the image in form field field, if one was sent, and
 // returns its media name ("" when none was).
@@ -151,7 +152,7 @@ func (d *Dashboard) upload(c *fiber.Ctx, field string) (string, error) {
 		return "", nil // no file chosen
 	}
 	if fh.Size > maxUpload {
-		return "", input.Invalid(field, "this photo is too large: use one under 1 MB")
+		return "", input.Invalid(field, "this photo is too large: use one under 7 MB")
 	}
 	f, err := fh.Open()
 	if err != nil {

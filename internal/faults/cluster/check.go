@@ -203,6 +203,12 @@ func (c *Cluster) checkDrained(ctx context.Context) []string {
 		}
 	}
 	insp := c.Inspector()
+	// An Asynq client registers a queue's name once per process, so after
+	// the namespace was wiped the inspector would not find the queues
+	// (that tasks still flow through) until a restart: name them again.
+	for name := range c.Names().Weights() {
+		c.Redis.SAdd(ctx, "asynq:queues", name)
+	}
 	for name := range c.Names().Weights() {
 		info, err := insp.GetQueueInfo(name)
 		if errors.Is(err, asynq.ErrQueueNotFound) {

@@ -31,10 +31,10 @@ type Proc struct {
 	args []string
 	env  map[string]string
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	logs   bytes.Buffer // every run's output, oldest first
-	done   chan struct{}
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	logs    bytes.Buffer // every run's output, oldest first
+	done    chan struct{}
 	waitErr error
 }
 
@@ -48,7 +48,8 @@ func StartProc(t testing.TB, name, bin, addr string, env map[string]string, args
 	t.Cleanup(func() {
 		p.Kill()
 		if t.Failed() {
-			t.Logf("--- %s output (last 40 lines):\n%s", p.Name, tail(p.Logs(), 40))
+			t.Logf("--- %s: warnings and errors (at most 60), then the last 20 lines:\n%s\n...\n%s",
+				p.Name, tail(p.problems(), 60), tail(p.Logs(), 20))
 		}
 	})
 	return p
@@ -205,6 +206,17 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// problems is every WARN and ERROR line the process logged.
+func (p *Proc) problems() string {
+	var b strings.Builder
+	for _, line := range strings.Split(p.Logs(), "\n") {
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
 }
 
 func tail(s string, n int) string {

@@ -328,6 +328,17 @@ func TestSimulatorScenarios(t *testing.T) {
 		requireAccepted(t, tg.do(t, http.MethodPost, pushPath, s.auth, b), "254711000008", time.Now())
 	})
 
+	t.Run("AnAccountReferenceOfFifteenIsAcceptedAsSeenOnTheSandbox", func(t *testing.T) {
+		t.Parallel()
+		b := tg.pushBody()
+		b["PartyA"], b["PhoneNumber"] = "254711000009", "254711000009"
+		b["AccountReference"] = "ABCDEFGHIJ-1234"
+		requireAccepted(t, tg.do(t, http.MethodPost, pushPath, s.auth, b), "254711000009", time.Now())
+		b["AccountReference"] = "ABCDEFGHIJ-12345"
+		requireDarajaError(t, tg.do(t, http.MethodPost, pushPath, s.auth, b), http.StatusBadRequest, "400.002.02",
+			"Bad Request - Invalid AccountReference")
+	})
+
 	t.Run("TwoPushesWithTheSameAccountReferenceBothSucceed", func(t *testing.T) {
 		t.Parallel()
 		rcv := newReceiver(t, http.StatusOK)

@@ -12,7 +12,10 @@ const (
 )
 
 const (
-	maxAccountReference = 12
+	// maxAccountReference is what the sandbox was seen to accept (15);
+	// the documented limit is 12. Where the two disagree the simulator
+	// follows what was seen, and our client keeps to 12.
+	maxAccountReference = 15
 	maxTransactionDesc  = 13
 	msgAccepted         = "Success. Request accepted for processing"
 )

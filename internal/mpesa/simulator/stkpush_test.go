@@ -58,7 +58,7 @@ func TestPushValidation(t *testing.T) {
 		{"CallBackURLUppercaseHost", map[string]any{"CallBackURL": "https://Example.com/cb"}, "CallBackURL"},
 		{"AccountReferenceMissing", map[string]any{"AccountReference": nil}, "AccountReference"},
 		{"AccountReferenceEmpty", map[string]any{"AccountReference": ""}, "AccountReference"},
-		{"AccountReferenceTooLong", map[string]any{"AccountReference": "ABCDEFGHIJKLM"}, "AccountReference"},
+		{"AccountReferenceTooLong", map[string]any{"AccountReference": "ABCDEFGHIJKLMNOP"}, "AccountReference"},
 		{"TransactionDescMissing", map[string]any{"TransactionDesc": nil}, "Remarks"},
 		{"TransactionDescNull", map[string]any{"TransactionDesc": json.RawMessage("null")}, "Remarks"},
 		{"TransactionDescEmpty", map[string]any{"TransactionDesc": ""}, "Remarks"},

@@ -66,7 +66,7 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 		ResultDesc:          rec.ResultDesc,
 	}
 	pending := rec.State == StatePending
-	shape := rec.queries % 3
+	shape := rec.queries % 4
 	if pending {
 		rec.queries++
 	}
@@ -76,14 +76,18 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
-	// The three pending answers seen on the sandbox, in rotation.
+	// The three pending answers seen on the sandbox, in rotation, and
+	// every fourth time the intermittent 500.001.1001 seen for payments
+	// that existed: "no answer yet", never "failed".
 	switch shape {
 	case 0:
 		writeDarajaError(w, &darajaError{http.StatusInternalServerError, codeBusiness, msgBeingProcessed})
 	case 1:
 		resp.ResultCode, resp.ResultDesc = codeStillPending, msgStillPending
 		writeJSON(w, http.StatusOK, resp)
-	default:
+	case 2:
 		writeDarajaError(w, &darajaError{http.StatusOK, codeBusiness, ""})
+	default:
+		writeDarajaError(w, &darajaError{http.StatusInternalServerError, codeBusiness, msgSpuriousBusiness})
 	}
 }

@@ -37,6 +37,11 @@ func TestQuery(t *testing.T) {
 
 			status, raw = b.do(t, http.MethodPost, queryPath, bearer(tok), b.queryBody(resp.CheckoutRequestID))
 			requireDarajaError(t, status, raw, http.StatusOK, "500.001.1001", "")
+
+			// The intermittent 500.001.1001 with other words: still pending.
+			status, raw = b.do(t, http.MethodPost, queryPath, bearer(tok), b.queryBody(resp.CheckoutRequestID))
+			requireDarajaError(t, status, raw, http.StatusInternalServerError, "500.001.1001",
+				"The service request could not be processed at this time")
 		}
 
 		require.NoError(t, b.sim.Answer(resp.CheckoutRequestID, ActionPIN))
