@@ -180,10 +180,10 @@ func (k *Console) auditPage(c *fiber.Ctx) error {
 
 // queueRow is one Asynq queue as the queues page shows it.
 type queueRow struct {
-	Name                                             string
+	Name                                              string
 	Size, Pending, Active, Scheduled, Retry, Archived int
-	Processed, Failed                                int
-	Paused                                           bool
+	Processed, Failed                                 int
+	Paused                                            bool
 }
 
 func (k *Console) queuesPage(c *fiber.Ctx) error {

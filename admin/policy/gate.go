@@ -171,6 +171,9 @@ func (enf *Enforcer) decide(c *fiber.Ctx, p *auth.Principal, a *Access, act stri
 	var subjects []string
 	switch {
 	case p.Key != nil:
+		if dom == "" {
+			return ErrForbidden // keys work on their store's routes only
+		}
 		if p.Key.StoreID != dom {
 			return db.ErrNotFound // another store's key sees nothing of this one
 		}

@@ -32,6 +32,8 @@ const usage = `usage: sokohub <command>
                        the Daraja simulator alone
   probe URL            exit 0 when URL answers 2xx (container health checks:
                        the image has no curl)
+  admin create-user --email EMAIL --role platform_admin [--password-stdin]
+  secrets new-key | rotate-key [--dry-run]   master key rotation (see sokohub secrets)
 
 serve and worker stop on SIGTERM or SIGINT: the gateway fails /readyz, keeps
 serving for SOKOHUB_DRAIN_DELAY, stops accepting and finishes its requests
@@ -69,6 +71,10 @@ func run(ctx context.Context, cmd string, args []string, log *slog.Logger) error
 		return probe(ctx, args)
 	case "loadtest":
 		return loadtest.Main(ctx, args, os.Stdout, log)
+	case "admin":
+		return adminCmd(ctx, args, os.Stdin, os.Stdout, log)
+	case "secrets":
+		return secretsCmd(ctx, args, os.Stdout, log)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}

@@ -84,6 +84,7 @@ SokoHub dev stack is up.
   Storefront      %[1]s/s/demo
   Dashboard       %[1]s/dashboard   (merchant login: %[2]s / %[3]s)
   API             %[1]s/api/v1   (merchant login: %[2]s / %[3]s)
+  Console         %[1]s/admin   (platform admin: set SOKOHUB_ADMIN_EMAIL and SOKOHUB_ADMIN_PASSWORD)
   Daraja sim      %[1]s/daraja/simulator
   Virtual phone   %[1]s/daraja/simulator/phone/254712345678
   Health          %[1]s/healthz

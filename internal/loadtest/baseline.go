@@ -92,7 +92,11 @@ func (h *harness) fiberBaseline(ctx context.Context, b *Baselines) error {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Post("/", func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) })
 	go func() { _ = app.Listener(ln) }()
-	defer func() { _ = app.Shutdown() }()
+	defer func() {
+		// Shutdown waits for keep-alive connections: close ours first.
+		h.client.CloseIdleConnections()
+		_ = app.ShutdownWithTimeout(time.Second)
+	}()
 	base := harness{o: h.o, client: h.client, t: &target{URL: "http://" + ln.Addr().String()}}
 	var lat series
 	var n atomic.Int64

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -78,10 +79,57 @@ func (h *harness) drain(ctx context.Context, r *phaseRun) (time.Time, error) {
 			}
 		}
 		r.mu.Unlock()
-		if open == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		if open == 0 {
+			b, err := h.backlog(ctx)
+			if err != nil {
+				return time.Time{}, err
+			}
+			if b.idle() {
+				return time.Now(), nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			return time.Now(), ctx.Err()
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// Backlog is the stack's unfinished work: callbacks not processed, events
+// not relayed, webhook deliveries and notifications not sent yet.
+type Backlog struct {
+	Callbacks     int `json:"callbacks"`
+	Events        int `json:"events"`
+	Deliveries    int `json:"deliveries"`
+	Notifications int `json:"notifications"`
+}
+
+func (b Backlog) idle() bool { return b == Backlog{} }
+
+func (h *harness) backlog(ctx context.Context) (Backlog, error) {
+	var b Backlog
+	err := h.t.DB.NewRaw(`SELECT
+		(SELECT COUNT(*) FROM callbacks WHERE processed_at IS NULL) AS callbacks,
+		(SELECT COUNT(*) FROM events WHERE relayed_at IS NULL) AS events,
+		(SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending') AS deliveries,
+		(SELECT COUNT(*) FROM notifications WHERE status = 'pending') AS notifications`).Scan(ctx, &b)
+	return b, err
+}
+
+// quiesceTimeout bounds the wait, before a phase, for the previous one's
+// backlog to clear, so phases do not measure each other's leftovers.
+const quiesceTimeout = 3 * time.Minute
+
+// quiesce waits until the stack has no backlog (or quiesceTimeout passed)
+// and returns what was left.
+func (h *harness) quiesce(ctx context.Context) (Backlog, error) {
+	deadline := time.Now().Add(quiesceTimeout)
+	for {
+		b, err := h.backlog(ctx)
+		if err != nil || b.idle() || time.Now().After(deadline) || ctx.Err() != nil {
+			return b, errors.Join(err, ctx.Err())
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 

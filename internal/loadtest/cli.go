@@ -18,7 +18,11 @@ import (
 // SOKOHUB_REDIS_URL; unset, the run is on SQLite and an embedded Redis.
 func Main(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) > 0 && args[0] == "stack" {
-		return ServeStack(ctx, log)
+		role := RoleAll
+		if len(args) > 1 {
+			role = args[1]
+		}
+		return ServeStack(ctx, role, log)
 	}
 	o := Options{DatabaseURL: os.Getenv("SOKOHUB_DATABASE_URL"), RedisURL: os.Getenv("SOKOHUB_REDIS_URL"), Log: log}
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)

@@ -46,6 +46,10 @@ type phaseRun struct {
 const maxInFlight = 4096
 
 func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, error) {
+	left, err := h.quiesce(ctx)
+	if err != nil {
+		return nil, err
+	}
 	r := &phaseRun{spec: spec, orders: map[string]*placed{}, closed: spec.Concurrency > 0}
 	h.log.Info("phase", "name", spec.Name, "stores", len(spec.Shops), "rate", spec.Rate, "concurrency", spec.Concurrency,
 		"duration", spec.Duration)
@@ -98,6 +102,6 @@ func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, e
 	if err != nil {
 		return nil, err
 	}
-	res.RSS = rss
+	res.RSS, res.BacklogAtStart = rss, left
 	return res, nil
 }

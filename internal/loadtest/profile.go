@@ -11,14 +11,16 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// profile records the stack's CPU profile for d (from its pprof port, or
-// of this process when the stack runs here) into ProfileDir/cpu.pprof;
-// the returned function waits for it and adds heap.pprof.
+// profile records each stack process's CPU profile for d (from its pprof
+// port, or of this process when the stack runs here) into
+// ProfileDir/cpu-<role>.pprof; the returned function waits for them and
+// adds heap-<role>.pprof.
 func (h *harness) profile(ctx context.Context, d time.Duration) func() {
 	dir := h.o.ProfileDir
 	if dir == "" {
@@ -28,8 +30,8 @@ func (h *harness) profile(ctx context.Context, d time.Duration) func() {
 		h.log.Error("profile dir", "err", err)
 		return func() {}
 	}
-	if h.t.PprofURL == "" {
-		f, err := os.Create(filepath.Join(dir, "cpu.pprof"))
+	if len(h.t.Pprof) == 0 {
+		f, err := os.Create(filepath.Join(dir, "cpu-harness.pprof"))
 		if err != nil || pprof.StartCPUProfile(f) != nil {
 			return func() {}
 		}
@@ -37,31 +39,37 @@ func (h *harness) profile(ctx context.Context, d time.Duration) func() {
 			pprof.StopCPUProfile()
 			_ = f.Close()
 			runtime.GC()
-			if hf, err := os.Create(filepath.Join(dir, "heap.pprof")); err == nil {
+			if hf, err := os.Create(filepath.Join(dir, "heap-harness.pprof")); err == nil {
 				_ = pprof.WriteHeapProfile(hf)
 				_ = hf.Close()
 			}
 		}
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.fetch(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(d.Seconds()))), filepath.Join(dir, "cpu.pprof"))
-	}()
+	var wg sync.WaitGroup
+	for role, base := range h.t.Pprof {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.fetch(ctx, base+fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(d.Seconds()))),
+				filepath.Join(dir, "cpu-"+role+".pprof"))
+		}()
+	}
 	return func() {
-		<-done
-		h.fetch(ctx, "/debug/pprof/heap?gc=1", filepath.Join(dir, "heap.pprof"))
+		wg.Wait()
+		for role, base := range h.t.Pprof {
+			h.fetch(ctx, base+"/debug/pprof/heap?gc=1", filepath.Join(dir, "heap-"+role+".pprof"))
+		}
 	}
 }
 
-func (h *harness) fetch(ctx context.Context, path, file string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.t.PprofURL+path, nil)
+func (h *harness) fetch(ctx context.Context, rawURL, file string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		h.log.Error("pprof", "path", path, "err", err)
+		h.log.Error("pprof", "url", rawURL, "err", err)
 		return
 	}
 	defer res.Body.Close()

@@ -14,16 +14,17 @@ func (r *Report) WriteTable(w io.Writer) {
 		m.CPUs, m.MemoryGiB, m.Load1, m.Go, m.Database, m.Redis, r.Stack)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tstores\tmode\torders/s\tpaid+hook/s\tcheckout p50/p99\tcb ack p99\tcb→paid p50/p99\t"+
-		"paid→hook p50/p99\tseen paid p50/p99\tdrain s\tRSS MiB\tcheck\t")
+		"paid→hook p50/p99\tseen paid p50/p99\tdrain s\tRSS MiB\tCPU ms/order\tcheck\t")
 	for _, p := range r.Phases {
 		l := p.Latency
 		mode := p.Mode
 		if p.Concurrency == 0 {
 			mode = fmt.Sprintf("%s %g/s", mode, p.Rate+p.HotRate)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%.1f\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t\n", p.Name, p.Stores, mode,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%.1f\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%.0f\t%.1f\t%s\t\n", p.Name, p.Stores, mode,
 			p.CreatedPerS, p.PaidPerS, pair(l["checkout"]), l["callback_ack"].P99, pair(l["callback_to_paid"]),
-			pair(l["paid_to_webhook"]), pair(l["checkout_to_seen_paid"]), p.DrainS, p.RSS.PeakMiB, checkWord(p.Check))
+			pair(l["paid_to_webhook"]), pair(l["checkout_to_seen_paid"]), p.DrainS, p.RSS.PeakMiB,
+			1000*p.RSS.CPUSeconds/float64(max(p.Created, 1)), checkWord(p.Check))
 	}
 	_ = tw.Flush()
 	for _, p := range r.Phases {
@@ -32,6 +33,9 @@ func (r *Report) WriteTable(w io.Writer) {
 			"lost %d, unsettled %d, mismatched %d, missing webhooks %d, bad signatures %d, duplicate deliveries %d, "+
 			"orders the client never heard of %d, client drops %d\n", p.Name, c.Orders, c.Paid, c.Failed, c.TimedOut, c.Rejected,
 			c.BusyPhone, c.Lost, c.Unsettled, c.Mismatched, c.NoWebhook, c.BadSignatures, c.Duplicates, c.Unanswered, p.Dropped)
+		if !p.BacklogAtStart.idle() {
+			fmt.Fprintf(w, "  started behind the previous phase's backlog: %+v\n", p.BacklogAtStart)
+		}
 		for _, pr := range c.Problems {
 			fmt.Fprintf(w, "  problem: %s\n", pr)
 		}

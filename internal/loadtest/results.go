@@ -31,6 +31,9 @@ type PhaseResult struct {
 	Dropped int                `json:"client_dropped"`
 	Check   Check              `json:"check"`
 	RSS     RSS                `json:"rss"`
+	// BacklogAtStart is what the previous phase left unfinished after the
+	// wait for it (zero unless that phase overloaded the stack).
+	BacklogAtStart Backlog `json:"backlog_at_start"`
 }
 
 func (h *harness) results(ctx context.Context, r *phaseRun, drainedAt time.Time) (*PhaseResult, error) {

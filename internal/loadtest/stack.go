@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -24,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
+	"github.com/sokohub/sokohub/internal/app"
 	"github.com/sokohub/sokohub/internal/config"
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/devstack"
@@ -38,12 +40,12 @@ type target struct {
 	// record committed events and read back what happened.
 	DB   *bun.DB
 	Keys *secrets.Keyring
-	// PID is the process holding the gateway and the worker; it is ours
+	// PIDs are the processes holding the gateway and the worker; ours
 	// when the stack runs in-process (its RSS then includes the harness).
-	PID int
-	// PprofURL serves net/http/pprof for the stack process ("" in-process:
-	// the harness profiles itself instead).
-	PprofURL string
+	PIDs []int
+	// Pprof serves net/http/pprof of each stack process by role (empty
+	// in-process: the harness profiles itself instead).
+	Pprof map[string]string
 	// RedisURL and Namespace say where the stack's queues live ("" for an
 	// embedded Redis).
 	RedisURL, Namespace string
@@ -113,16 +115,34 @@ func startTarget(ctx context.Context, o Options, log *slog.Logger) (*target, err
 		return nil, err
 	}
 	env := stackEnv(o, dir, dbURL, t.Namespace, masterKey)
-	if o.InProcess {
+	switch {
+	case o.InProcess:
 		s, err := StartStack(ctx, env, log)
 		if err != nil {
 			return nil, err
 		}
 		t.cleanup = append(t.cleanup, s.Stop)
-		t.URL, t.PID = s.URL, os.Getpid()
+		t.URL, t.PIDs = s.URL, []int{os.Getpid()}
 		t.Ledger = func(context.Context) ([]simulator.Transaction, error) { return s.Simulator.Transactions(), nil }
-	} else if err := spawn(ctx, t, env, o.StackLog); err != nil {
-		return nil, err
+	case o.RedisURL != "" && o.DatabaseURL != "":
+		// As deployed: the gateway and the worker in processes (and
+		// database pools) of their own.
+		if err := spawn(ctx, t, RoleGateway, env, o.StackLog); err != nil {
+			return nil, err
+		}
+		u, _ := url.Parse(t.URL)
+		env["SOKOHUB_HTTP_ADDR"] = u.Host
+		if err := spawn(ctx, t, RoleWorker, env, o.StackLog); err != nil {
+			return nil, err
+		}
+	default:
+		// The embedded Redis lives in one process: all roles share it.
+		if err := spawn(ctx, t, RoleAll, env, o.StackLog); err != nil {
+			return nil, err
+		}
+	}
+	if t.Ledger == nil {
+		t.Ledger = httpLedger(t.URL)
 	}
 	if t.DB, err = db.Open(dbURL); err != nil {
 		return nil, err
@@ -153,7 +173,10 @@ func attach(ctx context.Context, t *target, o Options) error {
 	if t.Keys, err = keyring(key); err != nil {
 		return err
 	}
-	t.URL, t.DatabaseURL, t.PID = strings.TrimRight(o.URL, "/"), o.DatabaseURL, o.PID
+	t.URL, t.DatabaseURL = strings.TrimRight(o.URL, "/"), o.DatabaseURL
+	if o.PID != 0 {
+		t.PIDs = []int{o.PID}
+	}
 	t.Ledger = httpLedger(t.URL)
 	return waitHealthy(ctx, t.URL)
 }
@@ -190,19 +213,34 @@ func StartStack(ctx context.Context, env map[string]string, log *slog.Logger) (*
 
 // stackVars are the variables a child stack is started with.
 var stackVars = []string{"SOKOHUB_DATA_DIR", "SOKOHUB_DATABASE_URL", "SOKOHUB_REDIS_URL", "SOKOHUB_REDIS_NAMESPACE",
-	"SOKOHUB_MASTER_KEY", "SOKOHUB_SIM_DELAY", "SOKOHUB_PHONE_PROMPT_LIMITS", "SOKOHUB_STORE_DARAJA_LIMITS"}
+	"SOKOHUB_MASTER_KEY", "SOKOHUB_SIM_DELAY", "SOKOHUB_PHONE_PROMPT_LIMITS", "SOKOHUB_STORE_DARAJA_LIMITS",
+	"SOKOHUB_HTTP_ADDR"}
 
-// spawn starts "sokohub loadtest stack" as a child and waits for it to say
-// where it listens. The child stops when we close its stdin or signal it.
-func spawn(ctx context.Context, t *target, env map[string]string, logPath string) error {
+// Roles of a child stack process.
+const (
+	// RoleAll is the one-process dev stack (devstack.Start).
+	RoleAll = "all"
+	// RoleGateway is the gateway with the simulator mounted under /daraja.
+	RoleGateway = "gateway"
+	// RoleWorker is the worker alone; SOKOHUB_HTTP_ADDR names the
+	// gateway, whose URL goes into callback URLs.
+	RoleWorker = "worker"
+)
+
+// spawn starts "sokohub loadtest stack <role>" as a child and waits for
+// it to say where it listens. The child stops when we close its stdin or
+// signal it.
+func spawn(ctx context.Context, t *target, role string, env map[string]string, logPath string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(exe, "loadtest", "stack")
+	cmd := exec.Command(exe, "loadtest", "stack", role)
 	cmd.Env = os.Environ()
 	for _, k := range stackVars {
-		cmd.Env = append(cmd.Env, k+"="+env[k])
+		if v, ok := env[k]; ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -214,7 +252,7 @@ func spawn(ctx context.Context, t *target, env map[string]string, logPath string
 	}
 	cmd.Stderr = io.Discard
 	if logPath != "" {
-		f, err := os.Create(logPath)
+		f, err := os.Create(logPath + "." + role)
 		if err != nil {
 			return err
 		}
@@ -224,7 +262,7 @@ func spawn(ctx context.Context, t *target, env map[string]string, logPath string
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	t.PID = cmd.Process.Pid
+	t.PIDs = append(t.PIDs, cmd.Process.Pid)
 	t.cleanup = append(t.cleanup, func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = stdin.Close()
@@ -248,20 +286,25 @@ func spawn(ctx context.Context, t *target, env map[string]string, logPath string
 	}()
 	select {
 	case f := <-ready:
-		t.URL, t.PprofURL = f[0], f[1]
+		if role != RoleWorker {
+			t.URL = f[0]
+		}
+		if t.Pprof == nil {
+			t.Pprof = map[string]string{}
+		}
+		t.Pprof[role] = f[1]
 	case <-time.After(5 * time.Minute):
-		return errors.New("loadtest: the stack did not start within 5 minutes")
+		return fmt.Errorf("loadtest: the %s did not start within 5 minutes", role)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	t.Ledger = httpLedger(t.URL)
 	return nil
 }
 
-// ServeStack is the child side of spawn ("sokohub loadtest stack"): the
-// stack from the environment, plus pprof on another loopback port, until
-// ctx ends or stdin closes (the harness is gone).
-func ServeStack(ctx context.Context, log *slog.Logger) error {
+// ServeStack is the child side of spawn ("sokohub loadtest stack
+// <role>"): that role from the environment, plus pprof on another loopback
+// port, until ctx ends or stdin closes (the harness is gone).
+func ServeStack(ctx context.Context, role string, log *slog.Logger) error {
 	env := map[string]string{}
 	for _, k := range stackVars {
 		env[k] = os.Getenv(k)
@@ -272,11 +315,28 @@ func ServeStack(ctx context.Context, log *slog.Logger) error {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		cancel()
 	}()
-	s, err := StartStack(ctx, env, log)
+	var (
+		base string
+		stop func()
+		err  error
+	)
+	switch role {
+	case RoleAll:
+		var s *devstack.Stack
+		if s, err = StartStack(ctx, env, log); err == nil {
+			base, stop = s.URL, s.Stop
+		}
+	case RoleGateway:
+		base, stop, err = startGateway(ctx, env, log)
+	case RoleWorker:
+		stop, err = startWorker(ctx, env, log)
+	default:
+		err = fmt.Errorf("loadtest: unknown stack role %q", role)
+	}
 	if err != nil {
 		return err
 	}
-	defer s.Stop()
+	defer stop()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -287,9 +347,61 @@ func ServeStack(ctx context.Context, log *slog.Logger) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
-	fmt.Printf("READY %s http://%s\n", s.URL, ln.Addr())
+	fmt.Printf("READY %s http://%s\n", cmp.Or(base, "-"), ln.Addr())
 	<-ctx.Done()
 	return nil
+}
+
+// startGateway serves the gateway, with the simulator mounted under
+// /daraja, on a random loopback port; it migrates the database first.
+func startGateway(ctx context.Context, env map[string]string, log *slog.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	env["SOKOHUB_HTTP_ADDR"] = ln.Addr().String()
+	a, err := newApp(ctx, env, log, true)
+	if err != nil {
+		_ = ln.Close()
+		return "", nil, err
+	}
+	sim := simulator.New(simulator.Config{Delay: a.Config.SimDelay, BasePath: "/daraja", Logger: log.With("component", "simulator")})
+	gw := a.Gateway(sim.Handler())
+	go func() { _ = gw.Listener(ln) }()
+	return "http://" + ln.Addr().String(), func() {
+		_ = gw.ShutdownWithTimeout(10 * time.Second)
+		sim.Close()
+		a.Close()
+	}, nil
+}
+
+// startWorker runs the worker alone.
+func startWorker(ctx context.Context, env map[string]string, log *slog.Logger) (func(), error) {
+	a, err := newApp(ctx, env, log, false)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.RunWorker(ctx); err != nil {
+			log.Error("worker", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		a.Close()
+	}, nil
+}
+
+func newApp(ctx context.Context, env map[string]string, log *slog.Logger, migrate bool) (*app.App, error) {
+	cfg, err := config.Load(config.ModeDev, func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	return app.New(ctx, cfg, log, migrate)
 }
 
 // freshDatabase creates an empty database: a new PostgreSQL database next

@@ -40,6 +40,9 @@ func (h *harness) webhookPhases(ctx context.Context) (*WebhookResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := h.quiesce(ctx); err != nil {
+		return nil, err
+	}
 	res := &WebhookResult{Stores: len(shops), Burst: h.o.WebhookBurst, SteadyRate: h.o.WebhookRate}
 	stopRSS := h.rss.watch()
 	defer func() { res.RSS = stopRSS() }()

@@ -92,7 +92,9 @@ func (c *Cluster) Check(ctx context.Context) (Report, error) {
 			problem("order %s was charged %d times", ref, len(paid))
 		case o.Status != "paid":
 			problem("order %s is %s although %s paid it", ref, o.Status, paid[0].Receipt)
-		case o.Receipt != paid[0].Receipt || o.Total != paid[0].Amount*100:
+		case o.Receipt != "" && o.Receipt != paid[0].Receipt || o.Total != paid[0].Amount*100:
+			// An order settled by an STK Query has no receipt until the
+			// callback (if it ever comes) fills it in.
 			problem("order %s records %s for %d, the simulator %s for %d", ref, o.Receipt, o.Total, paid[0].Receipt, paid[0].Amount*100)
 		}
 	}

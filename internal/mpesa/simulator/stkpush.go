@@ -40,19 +40,30 @@ type pushResponse struct {
 	CustomerMessage     string `json:"CustomerMessage"`
 }
 
-// handlePush serves POST /mpesa/stkpush/v1/processrequest.
-func (s *Simulator) handlePush(w http.ResponseWriter, r *http.Request) {
+// apiRequest checks what every Daraja API call needs, in the gateway's
+// order (method, bearer token, JSON body), and answers the first problem
+// itself; ok is false when it did.
+func (s *Simulator) apiRequest(w http.ResponseWriter, r *http.Request) (requestBody, bool) {
 	if r.Method != http.MethodPost {
 		writeDarajaError(w, errMethod)
-		return
+		return nil, false
 	}
 	if !s.authorized(r) {
 		writeDarajaError(w, errInvalidToken)
-		return
+		return nil, false
 	}
 	b, derr := decodeBody(w, r)
 	if derr != nil {
 		writeDarajaError(w, derr)
+		return nil, false
+	}
+	return b, true
+}
+
+// handlePush serves POST /mpesa/stkpush/v1/processrequest.
+func (s *Simulator) handlePush(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.apiRequest(w, r)
+	if !ok {
 		return
 	}
 	p, derr := s.validatePush(b)

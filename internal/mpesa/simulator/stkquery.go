@@ -19,17 +19,8 @@ type queryResponse struct {
 
 // handleQuery serves POST /mpesa/stkpushquery/v1/query.
 func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		writeDarajaError(w, errMethod)
-		return
-	}
-	if !s.authorized(r) {
-		writeDarajaError(w, errInvalidToken)
-		return
-	}
-	b, derr := decodeBody(w, r)
-	if derr != nil {
-		writeDarajaError(w, derr)
+	b, ok := s.apiRequest(w, r)
+	if !ok {
 		return
 	}
 	sc, derr := s.checkMerchant(b)
