@@ -102,7 +102,6 @@ type page struct {
 	CSRF    string
 	Support *auth.SupportGrant
 	Flash   string
-	Error   string
 	Data    any
 }
 

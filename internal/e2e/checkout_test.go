@@ -221,6 +221,15 @@ func TestCancelledPromptCanBeRetriedThenPaid(t *testing.T) {
 	require.Equal(t, "succeeded", pays[1].(map[string]any)["status"])
 	eventually(t, "order.paid webhook", func() bool { return len(s.hook.ofType("order.paid")) == 1 })
 	require.Empty(t, s.hook.bad)
+	eventually(t, "the confirmation goes to the phone that paid", func() bool {
+		for _, n := range c.do("GET", "/api/v1/stores/duka/notifications", nil, s.auth...).json(t)["data"].([]any) {
+			n := n.(map[string]any)
+			if n["kind"] == "order_confirmation" && n["channel"] == "sms" {
+				return n["recipient"] == "254712345678"
+			}
+		}
+		return false
+	})
 }
 
 func TestFailureReasonsForEachTestNumber(t *testing.T) {

@@ -64,3 +64,20 @@ func fill(path string) string {
 	}
 	return strings.Join(parts, "/")
 }
+
+// TestPathVariantsDoNotSkipTheGate: a trailing slash or other letter case
+// must not reach a guarded handler without its checks.
+func TestPathVariantsDoNotSkipTheGate(t *testing.T) {
+	stack := stacktest.Start(t, stacktest.Options{})
+	c := client{t: t, base: stack.URL}
+	for _, path := range []string{"/admin/", "/admin/audit/", "/ADMIN", "/Admin/stores", "/api/v1/stores/demo/orders/",
+		"/api/v1/stores/demo/notifications/", "/API/v1/stores/demo/orders", "/api/v1/admin/stores/", "/dashboard/demo/orders/"} {
+		r := c.do("GET", path, nil)
+		if r.Status == 200 {
+			require.Contains(t, string(r.Body), "<title>Log in", "%s served a page without login", path)
+			continue
+		}
+		require.Contains(t, []int{301, 302, 303, 307, 308, 401, 403, 404}, r.Status, "%s answered %d: %.200s", path, r.Status, r.Body)
+		require.NotContains(t, string(r.Body), "demo@sokohub.test", "%s leaked store data", path)
+	}
+}

@@ -102,6 +102,11 @@ func New(d Deps) *fiber.App {
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
+		// Exact routing: the access gate matches the path against the route
+		// table itself, so Fiber must not serve "/admin/" or "/ADMIN" with
+		// the "/admin" handler behind the gate's back.
+		StrictRouting: true,
+		CaseSensitive: true,
 	}
 	if len(d.TrustedProxies) > 0 {
 		// Client IPs (callback sources, login limits, audit) come from the

@@ -13,6 +13,7 @@ import (
 	"github.com/sokohub/sokohub/internal/money"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/queue"
 	"github.com/sokohub/sokohub/tenants/orders"
 	"github.com/sokohub/sokohub/tenants/stores"
@@ -25,6 +26,7 @@ const platformName = "SokoHub"
 type eventData struct {
 	Order   *orders.Snapshot `json:"order"`
 	Payment struct {
+		ID            string `json:"id"`
 		Receipt       string `json:"receipt"`
 		FailureReason string `json:"failure_reason"`
 		ResultCode    string `json:"result_code"`
@@ -50,7 +52,9 @@ type composer struct {
 	settings *Settings
 	order    *orders.Order // nil for events without one
 	d        eventData
-	out      []*Notification
+	// phone is the payment attempt's phone when the event names one.
+	phone string
+	out   []*Notification
 }
 
 // Fanout is the relay's consumer: it writes the messages event e causes,
@@ -77,6 +81,13 @@ func (s *Service) Fanout(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]qu
 	if strings.HasPrefix(e.Type, "order.") || strings.HasPrefix(e.Type, "payment.") {
 		if c.order, err = orders.Get(ctx, tx, e.StoreID, e.OrderID); err != nil {
 			return nil, err
+		}
+	}
+	if c.d.Payment.ID != "" {
+		// The customer may have paid from another phone than the order's
+		// first one (a retry): tell the phone that paid or was prompted.
+		if a, err := payments.Get(ctx, tx, e.StoreID, c.d.Payment.ID); err == nil {
+			c.phone = a.Phone
 		}
 	}
 	seller, err := sellerContact(ctx, tx, c.store)
@@ -217,7 +228,7 @@ func (c *composer) link() string {
 // customer adds the SMS to the order's phone, and the email when the
 // customer gave one, both under the store's sender names.
 func (c *composer) customer(kind, subject, sms, email string) {
-	c.add(kind, ChannelSMS, c.order.Phone, c.settings.SMSSenderID, "", sms)
+	c.add(kind, ChannelSMS, cmp.Or(c.phone, c.order.Phone), c.settings.SMSSenderID, "", sms)
 	if c.order.CustomerEmail != "" {
 		c.add(kind, ChannelEmail, c.order.CustomerEmail, cmp.Or(c.settings.EmailFromName, c.store.Name), subject, email)
 	}

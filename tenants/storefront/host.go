@@ -32,7 +32,11 @@ func (s *Storefront) ByHost(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	c.Locals(hostKey{}, true)
-	c.Path("/s/" + slug + c.Path())
+	rest := c.Path()
+	if rest == "/" {
+		rest = "" // the store page is /s/{slug}: routing is strict
+	}
+	c.Path("/s/" + slug + rest)
 	return c.Next()
 }
 
