@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,6 +83,8 @@ func (k *Console) Mount(r fiber.Router) {
 	ad.Post("/support/end", k.endSupport)
 	ad.Get("/audit", k.auditPage)
 	ad.Get("/queues", k.queuesPage)
+	ad.Post("/queues/:queue/archived/run", k.archived((*asynq.Inspector).RunAllArchivedTasks))
+	ad.Post("/queues/:queue/archived/delete", k.archived((*asynq.Inspector).DeleteAllArchivedTasks))
 	inv := r.Group("/invitations", noStore)
 	inv.Get("/:token", k.invitationPage)
 	inv.Post("/:token", k.acceptInvitation)
@@ -203,4 +207,22 @@ func (k *Console) queuesPage(c *fiber.Ctx) error {
 			Retry: qi.Retry, Archived: qi.Archived, Processed: qi.Processed, Failed: qi.Failed, Paused: qi.Paused})
 	}
 	return k.render(c, fiber.StatusOK, "queues.html", "Queues", rows)
+}
+
+// archived requeues or deletes a queue's archived tasks (final failures;
+// their rows are in the database either way, so the sweepers would
+// re-enqueue what still needs doing).
+func (k *Console) archived(op func(*asynq.Inspector, string) (int, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		q := c.Params("queue")
+		if !strings.HasPrefix(q, k.Queues.Namespace+":") {
+			return fiber.ErrNotFound
+		}
+		n, err := op(k.inspector, strings.Clone(q))
+		if err != nil {
+			return err
+		}
+		policy.AccessOf(c).Detail = fmt.Sprintf("%s: %d tasks", q, n)
+		return c.Redirect("/admin/queues?done="+strconv.Itoa(n)+"+tasks", fiber.StatusSeeOther)
+	}
 }

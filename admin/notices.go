@@ -21,7 +21,7 @@ const (
 
 // Notice kinds.
 const (
-	KindStaffInvitation = "staff_invitation"
+	KindStaffInvitation = notify.KindStaffInvitation
 	KindSupportAccess   = "support_access"
 )
 

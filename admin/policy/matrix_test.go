@@ -136,6 +136,8 @@ var allowed = map[string]string{
 	"POST /admin/stores/:slug/support":           "admin",
 	"POST /admin/support/end":                    "admin",
 	"GET /admin/audit":                           "admin support",
+	"POST /admin/queues/:queue/archived/run":     "admin",
+	"POST /admin/queues/:queue/archived/delete":  "admin",
 	"GET /admin/queues":                          "admin support",
 }
 

@@ -180,6 +180,8 @@ var Routes = []Route{
 	{"POST", "/admin/support/end", Admin},
 	{"GET", "/admin/audit", Platform},
 	{"GET", "/admin/queues", Platform},
+	{"POST", "/admin/queues/:queue/archived/run", Admin},
+	{"POST", "/admin/queues/:queue/archived/delete", Admin},
 }
 
 // Audited names the routes whose every call goes into the audit log, by
@@ -207,6 +209,8 @@ var Audited = map[string]string{
 	"GET /dashboard/:slug/setup/mpesa":              "credentials.view",
 	"POST /dashboard/:slug/webhooks":                "webhook.create",
 	"POST /dashboard/:slug/webhooks/:id/rotate":     "webhook.rotate",
+	"POST /admin/queues/:queue/archived/run":        "queue.requeue",
+	"POST /admin/queues/:queue/archived/delete":     "queue.delete",
 	"POST /admin/support/end":                       "support.end",
 }
 

@@ -34,6 +34,7 @@ const usage = `usage: sokohub <command>
                        the image has no curl)
   admin create-user --email EMAIL --role platform_admin [--password-stdin]
   secrets new-key | rotate-key [--dry-run]   master key rotation (see sokohub secrets)
+  loadtest [--rate 300 --duration 30s --all ...]   the load harness (docs/benchmarks.md)
 
 serve and worker stop on SIGTERM or SIGINT: the gateway fails /readyz, keeps
 serving for SOKOHUB_DRAIN_DELAY, stops accepting and finishes its requests

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,8 +79,13 @@ func (a *App) sweepTick() int64 {
 }
 
 func (a *App) handleSweep(ctx context.Context, t *asynq.Task) error {
-	tick := a.sweepTick()
+	// The tick the task was enqueued for (the end of its id), which may
+	// be the previous one by the time it runs.
 	id, _ := asynq.GetTaskID(ctx)
+	tick, err := strconv.ParseInt(id[strings.LastIndexByte(id, ':')+1:], 10, 64)
+	if err != nil {
+		tick = a.sweepTick()
+	}
 	a.Log.InfoContext(ctx, "sweep", "tick", tick, "task_id", id)
 	_, expireErr := a.Checkout.ExpireDue(ctx)
 	return errors.Join(a.Payments.Sweep(ctx, tick), a.Relay.Sweep(ctx), a.Notify.Sweep(ctx), expireErr)

@@ -65,6 +65,12 @@ func TestSessionLogin(t *testing.T) {
 	require.Contains(t, storePage.Body, `id="store-status" class="bad">suspended`)
 	require.Contains(t, storePage.Body, "fraud reports")
 
+	queues := b.get("/admin/queues")
+	require.Equal(t, 200, queues.Status)
+	require.Contains(t, queues.Body, ":critical", "the stack's own queues")
+	run := b.post("/admin/queues/someone-else:critical/archived/run", url.Values{"_csrf": {console.csrf(t)}})
+	require.Equal(t, 404, run.Status, "another deployment's queues are not ours to touch")
+
 	out := b.post("/logout", url.Values{"_csrf": {console.csrf(t)}})
 	require.Equal(t, 303, out.Status)
 	require.Equal(t, 303, b.get("/admin").Status, "logged out")

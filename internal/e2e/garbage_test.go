@@ -81,3 +81,25 @@ func TestPathVariantsDoNotSkipTheGate(t *testing.T) {
 		require.NotContains(t, string(r.Body), "demo@sokohub.test", "%s leaked store data", path)
 	}
 }
+
+// TestNULIsRefusedEverywhere: a NUL in JSON text, a form or a query is a
+// 400, never a broken SQL statement.
+func TestNULIsRefusedEverywhere(t *testing.T) {
+	stack := stacktest.Start(t, stacktest.Options{})
+	c := client{t: t, base: stack.URL}
+	s := setupShop(t, c, "nul")
+	r := c.do("POST", "/api/v1/storefront/nul/orders", `{"items":[{"product_id":"`+s.productID+`","quantity":1}],"phone":"0712345678","customer":{"name":"a\u0000"}}`)
+	require.Equal(t, 400, r.Status, "%s", r.Body)
+	r = c.do("POST", "/api/v1/signup", `{"email":"n@example.com","password":"12345678","name":"a\u0000b"}`)
+	require.Equal(t, 400, r.Status, "%s", r.Body)
+	r = c.do("GET", "/api/v1/stores/nul/events?after=%00", nil, s.auth...)
+	require.Equal(t, 400, r.Status, "%s", r.Body)
+	req, err := http.NewRequest("POST", stack.URL+"/s/nul/checkout", strings.NewReader("name=a%00b&phone=0712345678"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 400, res.StatusCode)
+	require.Empty(t, c.do("GET", "/api/v1/stores/nul/orders", nil, s.auth...).json(t)["data"], "nothing was written")
+}

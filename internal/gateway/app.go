@@ -121,7 +121,7 @@ func New(d Deps) *fiber.App {
 	if d.Metrics != nil {
 		app.Use(d.Metrics)
 	}
-	app.Use(recover.New(), requestid.New(), withContext(d.Logger), d.Web.Identify,
+	app.Use(recover.New(), requestid.New(), withContext(d.Logger), refuseNUL, d.Web.Identify,
 		d.Policy.Gate(policy.GateConfig{DB: d.DB, CSRF: d.Web.CheckCSRF, OnStore: setStore, Logger: d.Logger}))
 	d.Health.Mount(app)
 	if d.MetricsHandler != nil {

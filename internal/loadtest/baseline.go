@@ -1,8 +1,8 @@
 package loadtest
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/csv"
@@ -33,8 +33,8 @@ type Baselines struct {
 	Redis map[string]float64 `json:"redis_benchmark_rps,omitempty"`
 	// FiberRPS and FiberLatency are an empty Fiber handler under this
 	// harness's own HTTP client (64 callers, closed loop).
-	FiberRPS     float64 `json:"fiber_empty_rps"`
-	FiberLatency Summary `json:"fiber_empty_latency"`
+	FiberRPS     float64  `json:"fiber_empty_rps"`
+	FiberLatency Summary  `json:"fiber_empty_latency"`
 	Notes        []string `json:"notes,omitempty"`
 }
 

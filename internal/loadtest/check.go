@@ -2,8 +2,8 @@ package loadtest
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -44,7 +44,9 @@ func (h *harness) orderStates(ctx context.Context, since time.Time) (map[string]
 }
 
 // settled tells whether the attempt has its final answer.
-func (s orderState) settled() bool { return s.AttemptStatus != "queued" && s.AttemptStatus != "prompted" }
+func (s orderState) settled() bool {
+	return s.AttemptStatus != "queued" && s.AttemptStatus != "prompted"
+}
 
 // webhookType is the event a settled order's webhook carries ("" for none).
 func (s orderState) webhookType() string {

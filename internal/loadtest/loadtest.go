@@ -132,12 +132,12 @@ func or(d, def time.Duration) time.Duration {
 
 // Report is everything a run measured.
 type Report struct {
-	Machine   Machine         `json:"machine"`
-	Stack     string          `json:"stack"`
-	Baselines *Baselines      `json:"baselines,omitempty"`
-	Phases    []*PhaseResult  `json:"phases"`
-	Fairness  *Fairness       `json:"fairness,omitempty"`
-	Webhooks  *WebhookResult  `json:"webhooks,omitempty"`
+	Machine   Machine            `json:"machine"`
+	Stack     string             `json:"stack"`
+	Baselines *Baselines         `json:"baselines,omitempty"`
+	Phases    []*PhaseResult     `json:"phases"`
+	Fairness  *Fairness          `json:"fairness,omitempty"`
+	Webhooks  *WebhookResult     `json:"webhooks,omitempty"`
 	Ratios    map[string]float64 `json:"ratios,omitempty"`
 	// OK is every phase's end check passing.
 	OK bool `json:"ok"`

@@ -52,7 +52,7 @@ type target struct {
 	// DatabaseURL is the stack's database.
 	DatabaseURL string
 	// Ledger returns every transaction the simulator saw.
-	Ledger func(ctx context.Context) ([]simulator.Transaction, error)
+	Ledger  func(ctx context.Context) ([]simulator.Transaction, error)
 	cleanup []func()
 }
 

@@ -195,8 +195,21 @@ func ForOrder(ctx context.Context, idb bun.IDB, storeID, orderID string) ([]Noti
 }
 
 // List returns storeID's notifications, newest first.
+//
+// Bodies of private kinds are redacted: an invitation's link is a
+// credential for its recipient alone, not for every member who can list
+// the store's messages.
 func List(ctx context.Context, idb bun.IDB, storeID string) ([]Notification, error) {
 	ns := []Notification{}
 	err := idb.NewSelect().Model(&ns).Where("store_id = ?", storeID).Order("created_at DESC", "id DESC").Limit(200).Scan(ctx)
+	for i := range ns {
+		if ns[i].Kind == KindStaffInvitation {
+			ns[i].Body = "(an invitation link, sent to the invitee only)"
+		}
+	}
 	return ns, err
 }
+
+// KindStaffInvitation is the email inviting someone to a store; its body
+// holds the invitation's secret link.
+const KindStaffInvitation = "staff_invitation"

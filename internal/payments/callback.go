@@ -106,6 +106,10 @@ func (s *Service) matchCallback(ctx context.Context, tx bun.IDB, cb *Callback) (
 		return a, "unparseable", nil
 	}
 	if a.CheckoutRequestID != "" && parsed.CheckoutRequestID != a.CheckoutRequestID {
+		// The right URL with another transaction's id: a replay, or a push
+		// whose answer we lost being retried. Either way someone must look.
+		s.log.ErrorContext(ctx, "ALERT callback names another CheckoutRequestID than its attempt; quarantined",
+			"callback_id", cb.ID, "attempt_id", a.ID, "store_id", a.StoreID, "result_code", parsed.ResultCode)
 		return a, "checkout_request_mismatch", nil
 	}
 	if a.CheckoutRequestID == "" {

@@ -119,6 +119,17 @@ func (s *Service) Resolve(ctx context.Context, storeID, id, action, orderID stri
 // matchIssue pays a pending order of the same store with the issue's money,
 // when the amounts agree exactly.
 func (s *Service) matchIssue(ctx context.Context, tx bun.IDB, is *Issue, orderID string) error {
+	if is.Kind == IssueAmountMismatch {
+		// The attempt may have paid its own order since (an STK Query
+		// confirmed it): that money cannot pay a second order.
+		a, err := get(ctx, tx, is.AttemptID)
+		if err != nil {
+			return err
+		}
+		if a.Status == StatusSucceeded {
+			return input.Invalid("action", "this payment already paid its own order; refund or close it instead")
+		}
+	}
 	o, err := orders.Get(ctx, tx, is.StoreID, orderID)
 	if err != nil {
 		return input.Invalid("order_id", "no such order in this store")

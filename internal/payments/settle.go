@@ -51,8 +51,14 @@ func (s *Service) settle(ctx context.Context, tx bun.IDB, a *Attempt, r result) 
 }
 
 func (s *Service) settleSuccess(ctx context.Context, tx bun.IDB, a *Attempt, r result) (string, error) {
+	// Daraja's success callback always carries the receipt and the amount;
+	// one without them is not Daraja's, whoever learned the URL.
 	if r.Source == "callback" && r.Receipt == "" {
 		return "success_without_receipt", nil
+	}
+	if r.Source == "callback" && !r.HasAmount {
+		s.log.ErrorContext(ctx, "ALERT success callback without an amount; quarantined", "attempt_id", a.ID, "store_id", a.StoreID)
+		return "success_without_amount", nil
 	}
 	if r.HasAmount && r.AmountCents != a.Amount {
 		s.log.ErrorContext(ctx, "ALERT callback amount differs from the prompt; order not paid",
@@ -150,8 +156,17 @@ func (s *Service) settleFailure(ctx context.Context, tx bun.IDB, a *Attempt, r r
 		Set("failure_reason = ?", info.CustomerReason).Set("merchant_reason = ?", info.MerchantReason).
 		Set("resolved_at = ?", now).Set("updated_at = ?", now).
 		Where("id = ?", a.ID).Where("status IN (?)", bun.In([]string{StatusQueued, StatusPrompted})).Exec(ctx)
-	if err != nil || db.Affected(res) == 0 {
-		return "duplicate", err
+	if err != nil {
+		return "", err
+	}
+	if db.Affected(res) == 0 {
+		if cur, err := get(ctx, tx, a.ID); err == nil && cur.Status == StatusSucceeded {
+			// Money cannot un-move: a failure after a success is either a
+			// forgery or Daraja contradicting itself. Keep the success.
+			s.log.ErrorContext(ctx, "ALERT failure result for an attempt already succeeded; ignored",
+				"attempt_id", a.ID, "store_id", a.StoreID, "result_code", r.Code, "source", r.Source)
+		}
+		return "duplicate", nil
 	}
 	return status, s.recordFailure(ctx, tx, a)
 }

@@ -271,3 +271,40 @@ func TestIllegalTransitions(t *testing.T) {
 	require.Equal(t, StatusSucceeded, at.Status)
 	require.Empty(t, at.FailureReason)
 }
+
+// TestMismatchedMoneyCannotPayTwice: a wrong-amount callback opens an
+// issue; when the STK Query then confirms the prompt's own payment, that
+// issue's money can no longer pay another order.
+func TestMismatchedMoneyCannotPayTwice(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	o, a := b.newOrder(t)
+	short := paid
+	short.AmountCents = 5000
+	require.Equal(t, IssueAmountMismatch, b.apply(t, a, short))
+	require.Equal(t, "paid", b.apply(t, a, result{Code: "0", Source: "query"}))
+	now := db.Now()
+	other := &orders.Order{ID: db.NewID("ord"), StoreID: o.StoreID, Number: 1002, Status: orders.StatusPending, Total: 5000,
+		Currency: "KES", Phone: o.Phone, TokenHash: "h2", Sequence: 1, CreatedAt: now, UpdatedAt: now}
+	_, err := b.db.NewInsert().Model(other).Exec(b.ctx)
+	require.NoError(t, err)
+	is, err := Issues(b.ctx, b.db, o.StoreID, IssueOpen)
+	require.NoError(t, err)
+	require.Len(t, is, 1)
+	_, err = b.svc.Resolve(b.ctx, o.StoreID, is[0].ID, ResolveMatch, other.ID)
+	require.ErrorContains(t, err, "already paid its own order")
+	cur, err := orders.Get(b.ctx, b.db, o.StoreID, other.ID)
+	require.NoError(t, err)
+	require.Equal(t, orders.StatusPending, cur.Status)
+}
+
+func TestSuccessCallbackWithoutAmountIsQuarantined(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	o, a := b.newOrder(t)
+	noAmount := paid
+	noAmount.HasAmount = false
+	require.Equal(t, "success_without_amount", b.apply(t, a, noAmount))
+	status, _ := b.state(t, o, a)
+	require.Equal(t, orders.StatusPending, status)
+}

@@ -1,6 +1,9 @@
 package simulator
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // SetBehaviour makes the simulator play msisdn (12 digits, 2547… or 2541…)
 // as b, overriding the built-in test-number table, for every push accepted
@@ -14,7 +17,9 @@ func (s *Simulator) SetBehaviour(msisdn string, b Behaviour) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.behaviours[msisdn] = b.withDefaults(s.cfg)
+	// Cloned: mounted in the gateway, the path the msisdn came from lives
+	// in a buffer fasthttp reuses for the next request.
+	s.behaviours[strings.Clone(msisdn)] = b.withDefaults(s.cfg)
 	return nil
 }
 
