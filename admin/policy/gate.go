@@ -42,8 +42,9 @@ type Access struct {
 	Route string
 	// Store is the store of a :slug route, nil elsewhere.
 	Store *stores.Store
-	// Role is how the principal came in: a store or platform role, "key",
-	// or "" on a public route.
+	// Role is how the principal came in: "owner" under support access,
+	// else a platform role, else the store role; "key" for API keys; ""
+	// on a public route.
 	Role string
 	// Detail is added to the audit entry (say, a suspension's reason);
 	// handlers set it, and never to a secret.
@@ -185,8 +186,8 @@ func (enf *Enforcer) decide(c *fiber.Ctx, p *auth.Principal, a *Access, act stri
 		subjects = []string{Authenticated, p.User.ID}
 		a.Role = enf.PlatformRole(p.User.ID)
 		if dom != "" {
-			if r := enf.StoreRole(p.User.ID, dom); r != "" {
-				a.Role = r
+			if a.Role == "" {
+				a.Role = enf.StoreRole(p.User.ID, dom)
 			}
 			if p.Support != nil && p.Support.StoreID == dom {
 				subjects = append(subjects, RoleOwner)

@@ -73,6 +73,8 @@ type App struct {
 	Metrics     *observability.Registry
 	httpMetrics *observability.HTTP
 	taskMetrics *observability.Tasks
+	// Limiter is the Redis token buckets every limit shares.
+	Limiter *ratelimit.Limiter
 }
 
 // New connects to the database and Redis, migrates when migrate is set,
@@ -134,6 +136,7 @@ func (a *App) build(keys *secrets.Keyring) {
 	a.Daraja = daraja
 	a.Media = media.NewDisk(filepath.Join(cfg.DataDir, "uploads"))
 	limiter := ratelimit.New(a.Redis.Client, cfg.RedisNamespace+":")
+	a.Limiter = limiter
 	a.Payments = payments.NewService(payments.Config{DB: a.DB, Daraja: daraja, Vault: a.Vault, Queue: a.Queue,
 		PublicURL: cfg.PublicURL, Tokens: derive, QueryDelay: cfg.QueryDelay, Logger: a.Log,
 		Limiter: limiter, StoreLimits: cfg.StoreDarajaLimits})
@@ -158,7 +161,7 @@ func (a *App) Gateway(sim http.Handler) *fiber.App {
 		Media: a.Media, Domain: a.Config.StorefrontDomain, Logger: a.Log})
 	return gateway.New(gateway.Deps{DB: a.DB, Auth: a.Auth, Vault: a.Vault, Endpoints: a.Endpoints, Checkout: a.Checkout,
 		Payments: a.Payments, Notify: a.Notify, Deliverer: a.Deliverer, Logger: a.Log, Simulator: sim, Idempotency: idempotency.NewStore(a.DB),
-		CallbackSources: a.Config.Callbacks, Web: a.Web, Policy: a.Policy, Console: a.Console, Daraja: a.Daraja,
+		CallbackSources: a.Config.Callbacks, Limiter: a.Limiter, ClientLimits: a.Config.ClientLimits, Web: a.Web, Policy: a.Policy, Console: a.Console, Daraja: a.Daraja,
 		Health: a.Health, Metrics: a.httpMetrics.Middleware(), MetricsHandler: a.Metrics.Handler(), TrustedProxies: a.Config.TrustedProxies,
 		Pages: shop, HostRewrite: shop.ByHost,
 		Dashboard: dashboard.New(dashboard.Deps{DB: a.DB, Auth: a.Auth, Web: a.Web, Policy: a.Policy, Vault: a.Vault, Daraja: a.Daraja,

@@ -79,6 +79,10 @@ type Config struct {
 	// STK Query is sent when no callback has settled the attempt. Defaults
 	// to 30s (Daraja answers "being processed" for the first ~20 s).
 	QueryDelay time.Duration
+	// ClientLimits is SOKOHUB_CLIENT_LIMITS, what one client address may
+	// start without an account (orders, signups, stray callbacks); "off"
+	// for load tests, which come from one address.
+	ClientLimits []ratelimit.Limit
 	// PhonePromptLimits is SOKOHUB_PHONE_PROMPT_LIMITS, the STK prompts
 	// one phone may receive; empty means unlimited. Defaults to
 	// DefaultPhonePromptLimits.
@@ -127,6 +131,9 @@ func Load(mode Mode, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.PhonePromptLimits, err = limits(getenv, "SOKOHUB_PHONE_PROMPT_LIMITS", DefaultPhonePromptLimits); err != nil {
+		return nil, err
+	}
+	if c.ClientLimits, err = limits(getenv, "SOKOHUB_CLIENT_LIMITS", DefaultClientLimits); err != nil {
 		return nil, err
 	}
 	if c.StoreDarajaLimits, err = limits(getenv, "SOKOHUB_STORE_DARAJA_LIMITS", DefaultStoreDarajaLimits); err != nil {

@@ -25,6 +25,11 @@ const (
 	// for their prompts. 10 at once covers a busy shop's checkout rush;
 	// the rest waits in the queue and goes out at 5 a second.
 	DefaultStoreDarajaLimits = "10/2s"
+	// DefaultClientLimits bound what one client address may start without
+	// an account: orders (each holds stock until it expires), signups and
+	// callbacks from outside Daraja's address list. Generous, because
+	// Kenyan mobile data puts many customers behind one carrier address.
+	DefaultClientLimits = "60/1m,600/1h"
 )
 
 // limits reads the limits in variable name, def when it is empty.

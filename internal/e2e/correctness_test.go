@@ -60,6 +60,15 @@ func TestIdempotencyKey(t *testing.T) {
 
 	orders := c.do("GET", "/api/v1/stores/idem/orders", nil, s.auth...).json(t)["data"].([]any)
 	require.Len(t, orders, 1, "the repeats created nothing")
+
+	// Without the order token a retry's key can be neither replayed nor
+	// poisoned.
+	id, token := str(first.json(t)["id"]), str(first.json(t)["token"])
+	s.waitPayment(t, id, token, "succeeded")
+	r = c.do("POST", "/api/v1/storefront/idem/orders/"+id+"/payments", map[string]any{}, "Idempotency-Key", "k-2")
+	require.Equal(t, 404, r.Status, "%s", r.Body)
+	r = c.do("POST", "/api/v1/storefront/idem/orders/"+id+"/payments", map[string]any{}, "Idempotency-Key", "k-2", "X-Order-Token", token)
+	require.Equal(t, 409, r.Status, "the customer gets the real answer (already paid), not a stored 404: %s", r.Body)
 	require.EqualValues(t, 4, stock(t, s), "stock taken once")
 }
 

@@ -37,7 +37,7 @@ func TestPaymentProof(t *testing.T) {
 	// A dozen test numbers take thousands of prompts here: the phone and
 	// store rate limits (tested in ratelimit_test.go) would refuse them.
 	stack := stacktest.Start(t, stacktest.Options{Env: map[string]string{"SOKOHUB_QUERY_DELAY": "1s",
-		"SOKOHUB_PHONE_PROMPT_LIMITS": "off", "SOKOHUB_STORE_DARAJA_LIMITS": "off"}})
+		"SOKOHUB_PHONE_PROMPT_LIMITS": "off", "SOKOHUB_STORE_DARAJA_LIMITS": "off", "SOKOHUB_CLIENT_LIMITS": "off"}})
 	c := client{t: t, base: stack.URL}
 	t.Logf("seed %d, %d orders (go test -run TestPaymentProof ./internal/e2e -proof.seed=N -proof.orders=N)", *proofSeed, *proofOrders)
 	shops := []*shop{setupShop(t, c, "proof-a"), setupShop(t, c, "proof-b"), setupShop(t, c, "proof-c")}

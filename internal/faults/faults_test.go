@@ -45,6 +45,8 @@ type fault struct {
 	name string
 	// phone picks the paying phone of checkout i (nil: approving numbers).
 	phone func(i int) string
+	// before runs before the load starts.
+	before func(r *run)
 	// inject breaks something once a third of the load is answered, and
 	// returns when the fault is over (the broken part back) and, if not
 	// zero, the time recovery is measured from (default: the injection).
@@ -70,7 +72,7 @@ type run struct {
 func TestFaultsLoseNothing(t *testing.T) {
 	requireRealServices(t)
 	groups := [][]fault{
-		{{name: "worker SIGKILLed mid-task", inject: killWorkerMidTask}, redisWiped(), dropCallbacks()},
+		{{name: "worker SIGKILLed mid-task", before: slowReceiver, inject: killWorkerMidTask}, redisWiped(), dropCallbacks()},
 		{{name: "gateway killed mid-request", inject: killGatewayMidRequest}, databaseRefused(5 * time.Second), receiverDown()},
 	}
 	for i, faults := range groups {
@@ -100,6 +102,9 @@ func runFaults(t *testing.T, n int, faults []fault) {
 			phone := f.phone
 			if phone == nil {
 				phone = func(k int) string { return cluster.Phone(n*10+i+1, k) }
+			}
+			if f.before != nil {
+				f.before(r)
 			}
 			load := shop.RunLoad(ordersPerPhase, customers, phone)
 			load.WaitSent(ordersPerPhase / 3)
@@ -178,12 +183,14 @@ func receiverDown() fault {
 	}, after: receiverDownForADay}
 }
 
-// killWorkerMidTask SIGKILLs a worker while Asynq shows it running tasks
-// (the receiver is slowed so deliveries are in flight), then starts it
-// again, as an orchestrator would.
+// slowReceiver makes every webhook delivery take 300 ms, so deliveries
+// are in flight when a worker is killed.
+func slowReceiver(r *run) { r.c.Hooks.Delay.Store(int64(300 * time.Millisecond)) }
+
+// killWorkerMidTask SIGKILLs a worker while Asynq shows it running tasks,
+// then starts it again, as an orchestrator would.
 func killWorkerMidTask(t *testing.T, r *run) time.Time {
 	c := r.c
-	c.Hooks.Delay.Store(int64(300 * time.Millisecond))
 	defer c.Hooks.Delay.Store(0)
 	insp := c.Inspector()
 	var victim *cluster.Proc
@@ -319,22 +326,25 @@ func receiverDownForADay(t *testing.T, r *run) time.Time {
 		if round >= triesInADay {
 			break
 		}
-		passTime(t, c)
+		passTime(t, c, round)
 	}
 	var failed int
 	require.NoError(t, c.DB.NewRaw("SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'").Scan(ctx, &failed))
 	require.Zero(t, failed, "a day of 503s leaves every delivery pending with retries left, none given up")
 	c.Hooks.Status.Store(0)
 	back := time.Now()
-	passTime(t, c)
+	passTime(t, c, triesInADay)
 	t.Logf("receiver back after %d tries of every delivery over a simulated day (%d requests refused)", triesInADay, c.Hooks.Requests())
 	return back
 }
 
-// passTime makes every pending delivery due, well past the sweeper's grace.
-func passTime(t *testing.T, c *cluster.Cluster) {
+// passTime makes the pending deliveries tried tries times due, well past
+// the sweeper's grace (those already further along, by a retry that came
+// on its own, wait for their own time).
+func passTime(t *testing.T, c *cluster.Cluster, tries int) {
 	past := db.Now().Add(-2 * time.Minute)
-	_, err := c.DB.NewRaw("UPDATE webhook_deliveries SET next_attempt_at = ?, locked_until = NULL WHERE status = 'pending'", past).Exec(context.Background())
+	_, err := c.DB.NewRaw("UPDATE webhook_deliveries SET next_attempt_at = ?, locked_until = NULL WHERE status = 'pending' AND attempts = ?",
+		past, tries).Exec(context.Background())
 	require.NoError(t, err)
 }
 

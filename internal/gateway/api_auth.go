@@ -26,7 +26,7 @@ type (
 func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
 
 func (h *handlers) mountAuth(api fiber.Router) {
-	api.Post("/signup", h.signup)
+	api.Post("/signup", h.limitClient("signup"), h.signup)
 	api.Post("/login", h.login)
 	api.Get("/me", h.me)
 }

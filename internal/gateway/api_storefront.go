@@ -11,9 +11,11 @@ import (
 
 func (h *handlers) mountStorefrontAPI(sf fiber.Router) {
 	sf.Get("/products", h.storefrontProducts)
-	sf.Post("/orders", h.idempotent("orders"), h.placeOrder)
+	sf.Post("/orders", h.limitClient("checkout"), h.idempotent("orders"), h.placeOrder)
 	sf.Get("/orders/:id", h.customerOrder)
-	sf.Post("/orders/:id/payments", h.idempotent("payments"), h.retryPayment)
+	// The order token is checked before the Idempotency-Key is looked at:
+	// nobody but the customer may replay, or poison, a retry's answer.
+	sf.Post("/orders/:id/payments", h.customerOrderOf, h.idempotent("payments"), h.retryPayment)
 }
 
 func (h *handlers) storefrontProducts(c *fiber.Ctx) error {
@@ -74,11 +76,21 @@ func (h *handlers) customerOrder(c *fiber.Ctx) error {
 		"receipt": o.Receipt, "items": items, "payment": statusOf(a)})
 }
 
-func (h *handlers) retryPayment(c *fiber.Ctx) error {
+type customerOrderKey struct{}
+
+// customerOrderOf loads the order of the URL for the customer holding its
+// X-Order-Token (404 otherwise, as for a missing order).
+func (h *handlers) customerOrderOf(c *fiber.Ctx) error {
 	o, err := orders.GetForCustomer(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"), c.Get("X-Order-Token"))
 	if err != nil {
 		return err
 	}
+	c.Locals(customerOrderKey{}, o)
+	return c.Next()
+}
+
+func (h *handlers) retryPayment(c *fiber.Ctx) error {
+	o := c.Locals(customerOrderKey{}).(*orders.Order)
 	var in struct {
 		Phone string `json:"phone"`
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/sokohub/sokohub/internal/notify"
 	"github.com/sokohub/sokohub/internal/observability"
 	"github.com/sokohub/sokohub/internal/payments"
+	"github.com/sokohub/sokohub/internal/ratelimit"
 	"github.com/sokohub/sokohub/internal/webhooks"
 	"github.com/sokohub/sokohub/tenants/checkout"
 	"github.com/sokohub/sokohub/tenants/stores"
@@ -43,6 +44,10 @@ type Deps struct {
 	Notify    *notify.Service
 	// Deliverer replays deliveries, sends test events and resumes endpoints.
 	Deliverer *webhooks.Deliverer
+	// Limiter and ClientLimits bound what one client address may start
+	// without an account (orders, signups, stray callbacks).
+	Limiter      *ratelimit.Limiter
+	ClientLimits []ratelimit.Limit
 	// CallbackSources is where Daraja callbacks are expected from.
 	CallbackSources config.CallbackSources
 	// Idempotency keeps Idempotency-Key records of storefront writes.
@@ -138,6 +143,8 @@ func New(d Deps) *fiber.App {
 	if d.Dashboard != nil {
 		d.Dashboard.Mount(app)
 	}
+	// The storefront's HTML checkout holds stock like the API's.
+	app.Post("/s/:slug/checkout", h.limitClient("checkout"))
 	if d.Pages != nil {
 		d.Pages.Mount(app)
 	}

@@ -23,6 +23,14 @@ func (h *handlers) stkCallback(c *fiber.Ctx) error {
 	body := append([]byte(nil), raw...)
 	token := strings.Clone(c.Params("token"))
 	ip := c.IP()
+	if len(h.CallbackSources.Allow) > 0 && !h.CallbackSources.Allowed(ip) {
+		// Anyone can post here; a stranger's bodies must not fill the
+		// database. Daraja's listed addresses are never limited (nor is
+		// anyone when no list is set: dev, where the simulator calls).
+		if err := h.checkClient(c, "callback"); err != nil {
+			return err
+		}
+	}
 	allowed := h.CallbackSources.Allowed(ip)
 	if !allowed {
 		h.Logger.WarnContext(c.UserContext(), "callback from outside the Daraja allow-list", "remote_addr", ip,

@@ -74,6 +74,7 @@ func stackEnv(o Options, dataDir, dbURL, ns, masterKey string) map[string]string
 		"SOKOHUB_MASTER_KEY":          masterKey,
 		"SOKOHUB_SIM_DELAY":           "0s",
 		"SOKOHUB_PHONE_PROMPT_LIMITS": "off",
+		"SOKOHUB_CLIENT_LIMITS":       "off",
 		"SOKOHUB_STORE_DARAJA_LIMITS": o.StoreLimits,
 	}
 }
@@ -213,7 +214,7 @@ func StartStack(ctx context.Context, env map[string]string, log *slog.Logger) (*
 
 // stackVars are the variables a child stack is started with.
 var stackVars = []string{"SOKOHUB_DATA_DIR", "SOKOHUB_DATABASE_URL", "SOKOHUB_REDIS_URL", "SOKOHUB_REDIS_NAMESPACE",
-	"SOKOHUB_MASTER_KEY", "SOKOHUB_SIM_DELAY", "SOKOHUB_PHONE_PROMPT_LIMITS", "SOKOHUB_STORE_DARAJA_LIMITS",
+	"SOKOHUB_MASTER_KEY", "SOKOHUB_SIM_DELAY", "SOKOHUB_PHONE_PROMPT_LIMITS", "SOKOHUB_STORE_DARAJA_LIMITS", "SOKOHUB_CLIENT_LIMITS",
 	"SOKOHUB_HTTP_ADDR"}
 
 // Roles of a child stack process.

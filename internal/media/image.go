@@ -19,9 +19,14 @@ import (
 // stays light on a slow network whatever the merchant uploads.
 var Sizes = map[string]int{"xs": 96, "sm": 320, "lg": 640}
 
-// MaxPixels bounds a decoded upload (about 40 megapixels), so a tiny file
-// that claims huge dimensions cannot exhaust memory.
-const MaxPixels = 40_000_000
+// MaxPixels bounds a decoded upload (16 megapixels: a phone camera's
+// photo; a decoded pixel costs 4 to 8 bytes), so a tiny file that claims
+// huge dimensions cannot exhaust memory.
+const MaxPixels = 16_000_000
+
+// decoding allows two decodes at once per process: each may hold a
+// hundred megabytes for a moment, and the gateway's budget is 200 MB.
+var decoding = make(chan struct{}, 2)
 
 // ErrNotImage is the merchant-facing refusal of an upload.
 var ErrNotImage = errors.New("media: upload a JPEG, PNG or GIF photo")
@@ -33,6 +38,12 @@ func SaveImage(ctx context.Context, s Store, storeID string, raw []byte) (string
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(raw))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPixels {
 		return "", ErrNotImage
+	}
+	select {
+	case decoding <- struct{}{}:
+		defer func() { <-decoding }()
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
 	src, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil {

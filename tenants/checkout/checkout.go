@@ -91,8 +91,10 @@ func (s *Service) Place(ctx context.Context, store *stores.Store, cart Cart) (*P
 	if err := validateCart(cart); err != nil {
 		return nil, err
 	}
-	if ok, err := stores.HasCredentials(ctx, s.db, store.ID); err != nil || !ok {
-		return nil, errors.Join(ErrNotPayable, err)
+	if ok, err := stores.HasCredentials(ctx, s.db, store.ID); err != nil {
+		return nil, err // a database problem, not the merchant's setup
+	} else if !ok {
+		return nil, ErrNotPayable
 	}
 	var placed *Placed
 	err = db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {

@@ -106,6 +106,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		"SOKOHUB_METRICS_REFRESH":     "1s",
 		"SOKOHUB_SHUTDOWN_GRACE":      "5s",
 		"SOKOHUB_PHONE_PROMPT_LIMITS": "off",
+		"SOKOHUB_CLIENT_LIMITS":       "off",
 		// Small pools: the PostgreSQL server is shared by every replica
 		// (and every test), as in production.
 		"SOKOHUB_DB_MAX_CONNS": "5",
