@@ -172,5 +172,8 @@ func (s *Staff) Remove(ctx context.Context, st *stores.Store, userID string) err
 	if s.Policy.StoreRole(userID, st.ID) == "" {
 		return db.ErrNotFound
 	}
+	if err := s.Auth.RevokeKeysOf(ctx, st.ID, userID); err != nil {
+		return err
+	}
 	return s.Policy.RemoveFromStore(userID, st.ID)
 }

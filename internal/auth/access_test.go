@@ -2,6 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"log/slog"
 	"testing"
 
@@ -40,6 +43,35 @@ func TestLoginLimitPerAddress(t *testing.T) {
 	u, err := s.Verify(ctx, "real@example.com", "correct horse", "198.51.100.1")
 	require.NoError(t, err, "another address is not limited")
 	require.Equal(t, "real@example.com", u.Email)
+}
+
+// TestLoginLimitHoldsAgainstParallelGuesses: guesses sent all at once are
+// counted before their passwords are checked, so no more than the limit
+// are ever tried, and the right password among them is refused too.
+func TestLoginLimitHoldsAgainstParallelGuesses(t *testing.T) {
+	ctx := context.Background()
+	s, _ := service(t)
+	_, err := s.CreateUser(ctx, "owner@example.com", "correct horse", "Owner")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	tried := 0
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Verify(ctx, "owner@example.com", fmt.Sprintf("guess-%02d", i), fmt.Sprintf("198.51.100.%d", i))
+			if errors.Is(err, auth.ErrBadCredentials) {
+				mu.Lock()
+				tried++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.LessOrEqual(t, tried, 5, "at most the account's limit of passwords was checked")
+	_, err = s.Verify(ctx, "owner@example.com", "correct horse", "203.0.113.9")
+	require.ErrorIs(t, err, auth.ErrTooManyAttempts)
 }
 
 // TestSessions: a session opens with its cookie value only, and ends.

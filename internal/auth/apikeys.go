@@ -42,7 +42,7 @@ type APIKey struct {
 	KeyHash    string     `json:"-"`
 	Last4      string     `json:"last4"`
 	Scopes     string     `json:"-"`
-	CreatedBy  string     `json:"-"`
+	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
@@ -89,6 +89,14 @@ func (s *Service) RevokeKey(ctx context.Context, storeID, id string) (*APIKey, e
 	err := s.db.NewUpdate().Model(k).Set("revoked_at = ?", db.Now()).
 		Where("id = ?", id).Where("store_id = ?", storeID).Where("revoked_at IS NULL").Returning("*").Scan(ctx)
 	return k, db.NotFound(err)
+}
+
+// RevokeKeysOf revokes every key userID made for storeID: a member who
+// leaves takes their integrations' access with them.
+func (s *Service) RevokeKeysOf(ctx context.Context, storeID, userID string) error {
+	_, err := s.db.NewUpdate().Model((*APIKey)(nil)).Set("revoked_at = ?", db.Now()).
+		Where("store_id = ?", storeID).Where("created_by = ?", userID).Where("revoked_at IS NULL").Exec(ctx)
+	return err
 }
 
 // AuthenticateKey returns the live key raw is, and notes its use.

@@ -175,11 +175,10 @@ func (s *Service) Verify(ctx context.Context, email, password, ip string) (*User
 			return nil, err
 		}
 	} else if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil {
-		s.limits.succeeded(ctx, email)
+		s.limits.succeeded(ctx, email, ip)
 		return u, nil
 	}
-	s.limits.failed(ctx, email, ip)
-	return nil, ErrBadCredentials
+	return nil, ErrBadCredentials // counted already, by check
 }
 
 // Authenticate returns the user a bearer token belongs to.

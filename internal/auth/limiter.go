@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,53 +34,46 @@ func NewLimiter(rdb redis.UniversalClient, namespace string, log *slog.Logger) *
 func (l *Limiter) accountKey(email string) string { return l.prefix + "acct:" + tokens.Hash(email) }
 func (l *Limiter) addressKey(ip string) string    { return l.prefix + "addr:" + strings.Clone(ip) }
 
-// check refuses when either counter is at its limit. Redis being down
-// fails closed: a login that cannot be counted is not tried.
+// check counts this attempt against the account and the address before
+// the password is looked at, and refuses once either is over its limit.
+// Counting first is what makes the limit hold against parallel guesses;
+// a correct password takes its count back (succeeded), so only failures
+// stay counted. Redis being down fails closed: a login that cannot be
+// counted is not tried.
 func (l *Limiter) check(ctx context.Context, email, ip string) error {
 	if l == nil {
 		return nil
 	}
-	vals, err := l.rdb.MGet(ctx, l.accountKey(email), l.addressKey(ip)).Result()
+	var acct, addr *redis.IntCmd
+	_, err := l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		acct = p.Incr(ctx, l.accountKey(email))
+		p.ExpireNX(ctx, l.accountKey(email), l.Window)
+		addr = p.Incr(ctx, l.addressKey(ip))
+		p.ExpireNX(ctx, l.addressKey(ip), l.Window)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if count(vals[0]) >= l.PerAccount || count(vals[1]) >= l.PerAddress {
+	if int(acct.Val()) > l.PerAccount || int(addr.Val()) > l.PerAddress {
 		return ErrTooManyAttempts
 	}
 	return nil
 }
 
-// count reads a counter MGET returned (nil when the key is absent).
-func count(v any) int {
-	s, _ := v.(string)
-	n, _ := strconv.Atoi(s)
-	return n
-}
-
-// failed counts one failure against both; the window starts at the first.
-func (l *Limiter) failed(ctx context.Context, email, ip string) {
+// succeeded clears the account's count (the owner got in, so earlier typos
+// should not lock them out later) and takes back this attempt's count on
+// the address, so correct logins behind one carrier address never add up.
+func (l *Limiter) succeeded(ctx context.Context, email, ip string) {
 	if l == nil {
 		return
 	}
 	_, err := l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range []string{l.accountKey(email), l.addressKey(ip)} {
-			p.Incr(ctx, k)
-			p.ExpireNX(ctx, k, l.Window)
-		}
+		p.Del(ctx, l.accountKey(email))
+		p.Decr(ctx, l.addressKey(ip))
 		return nil
 	})
 	if err != nil {
-		l.log.WarnContext(ctx, "login limiter: count failure", "err", err)
-	}
-}
-
-// succeeded clears the account's count: the owner got in, so earlier typos
-// should not lock them out later. The address count stays.
-func (l *Limiter) succeeded(ctx context.Context, email string) {
-	if l == nil {
-		return
-	}
-	if err := l.rdb.Del(ctx, l.accountKey(email)).Err(); err != nil {
 		l.log.WarnContext(ctx, "login limiter: reset", "err", err)
 	}
 }

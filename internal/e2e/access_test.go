@@ -383,6 +383,10 @@ func TestStaffLifecycle(t *testing.T) {
 	}
 	require.Equal(t, 200, c.do("PUT", "/api/v1/stores/team/members/"+staffID, map[string]any{"role": "owner"}, s.auth...).Status)
 	require.Equal(t, 200, c.do("GET", "/api/v1/stores/team/mpesa", nil, staff...).Status, "now an owner")
+	k := c.do("POST", "/api/v1/stores/team/keys", map[string]any{"name": "Akinyi's ERP", "scopes": []string{"orders:read"}}, staff...)
+	require.Equal(t, 201, k.Status, "%s", k.Body)
+	theirKey := []string{"Authorization", "Bearer " + str(k.json(t)["key"])}
+	require.Equal(t, 200, c.do("GET", "/api/v1/stores/team/orders", nil, theirKey...).Status)
 	require.Equal(t, 200, c.do("PUT", "/api/v1/stores/team/members/"+staffID, map[string]any{"role": "staff"}, s.auth...).Status)
 	require.Equal(t, 403, c.do("GET", "/api/v1/stores/team/mpesa", nil, staff...).Status)
 	var ownerID string
@@ -394,6 +398,7 @@ func TestStaffLifecycle(t *testing.T) {
 	require.Equal(t, 409, c.do("DELETE", "/api/v1/stores/team/members/"+ownerID, nil, s.auth...).Status, "the owner stays")
 	require.Equal(t, 204, c.do("DELETE", "/api/v1/stores/team/members/"+staffID, nil, s.auth...).Status)
 	require.Equal(t, 404, c.do("GET", "/api/v1/stores/team/orders", nil, staff...).Status, "removed: the store is gone for them")
+	require.Equal(t, 401, c.do("GET", "/api/v1/stores/team/orders", nil, theirKey...).Status, "and so are the keys they made")
 
 	a := c.do("GET", "/api/v1/stores/team/audit?action=staff.", nil, s.auth...).json(t)["data"].([]any)
 	require.Len(t, a, 6, "the invitation, the staff member's refused one, two role changes, the refused and the done removal")

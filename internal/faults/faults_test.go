@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -281,29 +282,36 @@ func cutDatabase(t *testing.T, c *cluster.Cluster, d time.Duration) {
 	time.Sleep(d)
 }
 
-// dropCallbacks loses 30% of callbacks: through the simulator's chaos
-// control when it has one, else by paying 30% of orders from the test
-// number whose callback is never sent.
+// dropCallbacks loses 30% of callbacks for the whole phase: through the
+// simulator's chaos control when it has one, else by paying 30% of orders
+// from the test number whose callback is never sent.
 func dropCallbacks() fault {
-	f := fault{name: "30% of callbacks lost"}
-	f.inject = func(t *testing.T, r *run) time.Time {
-		cl := &cluster.Client{Base: r.c.SimURL(), HTTP: http.DefaultClient}
-		st, err := cl.Do(context.Background(), "PUT", cl.Base+"/simulator/v1/chaos", map[string]any{"drop_callbacks": 0.3}, nil)
-		if err == nil && st/100 == 2 {
+	var chaos atomic.Bool
+	return fault{name: "30% of callbacks lost",
+		before: func(r *run) {
+			cl := &cluster.Client{Base: r.c.SimURL(), HTTP: http.DefaultClient}
+			st, err := cl.Do(context.Background(), "PUT", cl.Base+"/simulator/v1/chaos", map[string]any{"drop_callbacks": 0.3}, nil)
+			chaos.Store(err == nil && st/100 == 2)
+		},
+		inject: func(t *testing.T, r *run) time.Time {
+			if !chaos.Load() {
+				t.Log("no chaos control in the simulator: 30% of orders pay from 254700000004, whose callback never comes")
+				return time.Time{}
+			}
 			t.Log("simulator chaos: drop_callbacks 0.3")
-			t.Cleanup(func() { _, _ = cl.Do(context.Background(), "PUT", cl.Base+"/simulator/v1/chaos", map[string]any{"drop_callbacks": 0}, nil) })
-		} else {
-			t.Logf("no chaos control (status %d): 30%% of orders pay from 254700000004, whose callback never comes", st)
-		}
-		return time.Time{}
+			t.Cleanup(func() {
+				cl := &cluster.Client{Base: r.c.SimURL(), HTTP: http.DefaultClient}
+				_, _ = cl.Do(context.Background(), "PUT", cl.Base+"/simulator/v1/chaos", map[string]any{"drop_callbacks": 0}, nil)
+			})
+			return time.Time{}
+		},
+		phone: func(i int) string {
+			if !chaos.Load() && i%10 < 3 {
+				return "254700000004"
+			}
+			return cluster.Phone(50, i)
+		},
 	}
-	f.phone = func(i int) string {
-		if i%10 < 3 {
-			return "254700000004"
-		}
-		return cluster.Phone(50, i)
-	}
-	return f
 }
 
 // receiverDownForADay lets the receiver's day-long outage pass without

@@ -19,6 +19,7 @@ import (
 type Redis struct {
 	Client   redis.UniversalClient
 	embedded *miniredis.Miniredis
+	stopTime chan struct{}
 }
 
 // RedisOptions says which Redis to use. With neither set, an embedded
@@ -44,7 +45,9 @@ func Connect(ctx context.Context, o RedisOptions) (*Redis, error) {
 		if err != nil {
 			return nil, fmt.Errorf("queue: start embedded redis: %w", err)
 		}
-		return &Redis{Client: redis.NewClient(&redis.Options{Addr: mr.Addr()}), embedded: mr}, nil
+		r := &Redis{Client: redis.NewClient(&redis.Options{Addr: mr.Addr()}), embedded: mr, stopTime: make(chan struct{})}
+		go r.runClock()
+		return r, nil
 	}
 	c, err := o.client()
 	if err != nil {
@@ -135,7 +138,24 @@ func (r *Redis) Embedded() *miniredis.Miniredis { return r.embedded }
 func (r *Redis) Close() error {
 	err := r.Client.Close()
 	if r.embedded != nil {
+		close(r.stopTime)
 		r.embedded.Close()
 	}
 	return err
+}
+
+// runClock moves the embedded Redis's clock with the wall clock: miniredis
+// expires keys only when told time passed, and without this a login
+// lockout, a rate-limit window or an Asynq lease would never end in dev.
+func (r *Redis) runClock() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stopTime:
+			return
+		case <-t.C:
+			r.embedded.FastForward(time.Second)
+		}
+	}
 }

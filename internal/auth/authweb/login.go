@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"net/url"
 	"strings"
 	"time"
 
@@ -93,8 +94,18 @@ func (w *Web) logout(c *fiber.Ctx) error {
 // safeNext keeps a post-login redirect on this site: a path, never a
 // scheme-relative or absolute URL that would make the login page an open
 // redirect.
+//
+// Browsers drop tabs and newlines from URLs and read a backslash as a
+// slash, so "/\t/evil.example" means "//evil.example": any control
+// character or backslash is refused, and what is left must parse as a bare
+// path.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return next

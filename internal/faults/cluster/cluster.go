@@ -109,7 +109,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		"SOKOHUB_CLIENT_LIMITS":       "off",
 		// Small pools: the PostgreSQL server is shared by every replica
 		// (and every test), as in production.
-		"SOKOHUB_DB_MAX_CONNS": "5",
+		"SOKOHUB_DB_MAX_CONNS":        "5",
 		"SOKOHUB_STORE_DARAJA_LIMITS": "off",
 	}
 	for k, v := range o.Env {
