@@ -184,9 +184,10 @@ func receiverDown() fault {
 	}, after: receiverDownForADay}
 }
 
-// slowReceiver makes every webhook delivery take 300 ms, so deliveries
-// are in flight when a worker is killed.
-func slowReceiver(r *run) { r.c.Hooks.Delay.Store(int64(300 * time.Millisecond)) }
+// slowReceiver makes every webhook delivery take 2 s, so deliveries are
+// in flight across Asynq's 5 s heartbeats (which is when the servers'
+// active tasks are recorded) and a worker is killed in the middle of one.
+func slowReceiver(r *run) { r.c.Hooks.Delay.Store(int64(2 * time.Second)) }
 
 // killWorkerMidTask SIGKILLs a worker while Asynq shows it running tasks,
 // then starts it again, as an orchestrator would.
@@ -213,7 +214,7 @@ func killWorkerMidTask(t *testing.T, r *run) time.Time {
 			}
 		}
 		return false
-	}, 20*time.Second, 50*time.Millisecond, "a worker is running tasks")
+	}, 30*time.Second, 50*time.Millisecond, "a worker is running tasks")
 	victim.Signal(syscall.SIGKILL)
 	at := time.Now()
 	require.Error(t, victim.Wait(10*time.Second), "killed")
@@ -325,12 +326,12 @@ func receiverDownForADay(t *testing.T, r *run) time.Time {
 	ctx := context.Background()
 	const triesInADay = 7
 	for round := 1; ; round++ {
-		var fewest int
+		var fewest, inFlight int
 		require.Eventually(t, func() bool {
-			err := c.DB.NewRaw("SELECT COALESCE(min(attempts), 0) FROM webhook_deliveries WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < ?)",
-				db.Now()).Scan(ctx, &fewest)
-			return err == nil && fewest >= round
-		}, time.Minute, 100*time.Millisecond, "every delivery was tried %d times", round)
+			err := c.DB.NewRaw("SELECT COALESCE(min(attempts), 0), COALESCE(sum(CASE WHEN locked_until > ? THEN 1 ELSE 0 END), 0) "+
+				"FROM webhook_deliveries WHERE status = 'pending'", db.Now()).Scan(ctx, &fewest, &inFlight)
+			return err == nil && fewest >= round && inFlight == 0
+		}, time.Minute, 100*time.Millisecond, "every delivery was tried %d times, and none is being tried", round)
 		if round >= triesInADay {
 			break
 		}

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,11 +20,11 @@ func (d *Dashboard) signupPage(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, "signup", d.view(c, "Open your shop", "", signupForm{}))
 }
 
-// signup creates the merchant's account and sends them to log in, then on
+// signup creates the merchant's account, signs them in and sends them on
 // to opening their store.
 func (d *Dashboard) signup(c *fiber.Ctx) error {
 	f := signupForm{Name: strings.TrimSpace(c.FormValue("name")), Email: strings.TrimSpace(c.FormValue("email"))}
-	_, _, err := d.Auth.Signup(c.UserContext(), f.Email, c.FormValue("password"), f.Name)
+	u, _, err := d.Auth.Signup(c.UserContext(), f.Email, c.FormValue("password"), f.Name)
 	if err == auth.ErrEmailTaken {
 		f.Problems = formError{"email": "An account with this email exists already: log in instead."}
 	} else if f.Problems, err = problems(err); err != nil {
@@ -34,7 +33,10 @@ func (d *Dashboard) signup(c *fiber.Ctx) error {
 	if f.Problems != nil {
 		return render(c, fiber.StatusBadRequest, "signup", d.view(c, "Open your shop", "", f))
 	}
-	return c.Redirect("/login?next="+url.QueryEscape("/dashboard/new"), fiber.StatusSeeOther)
+	if err := d.Web.SignIn(c, u); err != nil {
+		return err
+	}
+	return c.Redirect("/dashboard/new", fiber.StatusSeeOther)
 }
 
 // index sends the merchant to their store (or to opening one); with

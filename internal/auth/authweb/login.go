@@ -72,13 +72,22 @@ func (w *Web) login(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	if err := w.SignIn(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// SignIn starts a browser session for u, who has just proved who they
+// are (a login, or the signup that created the account).
+func (w *Web) SignIn(c *fiber.Ctx, u *auth.User) error {
 	raw, sess, err := w.Auth.StartSession(c.UserContext(), u.ID, c.IP())
 	if err != nil {
 		return err
 	}
 	w.setCookie(c, SessionCookie, raw, sess.ExpiresAt)
 	w.clearCookie(c, loginCookie)
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return nil
 }
 
 func (w *Web) logout(c *fiber.Ctx) error {
