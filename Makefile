@@ -4,7 +4,7 @@
 export CGO_ENABLED = 0
 GO ?= go
 
-.PHONY: run test fuzz vet build bench
+.PHONY: run test fuzz vet build bench faults
 
 run:
 	$(GO) run ./cmd/sokohub dev
@@ -27,6 +27,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(FUZZTIME) ./internal/mpesa/
 	$(GO) test -run '^$$' -fuzz '^FuzzPushBody$$' -fuzztime $(FUZZTIME) ./internal/mpesa/simulator/
 	$(GO) test -run '^$$' -fuzz '^FuzzControlBodies$$' -fuzztime $(FUZZTIME) ./internal/mpesa/simulator/
+
+# The fault suite: two gateways and two workers as processes, each fault in
+# turn, checked against the simulator's record (needs PostgreSQL and Redis).
+faults:
+	SOKOHUB_FAULTS=1 $(GO) test -count=1 -v -timeout 15m -run TestFaultsLoseNothing ./internal/faults/
 
 vet:
 	$(GO) vet ./...

@@ -43,6 +43,10 @@ const (
 	// StatusFailed is final: the provider refused the message for good
 	// (an invalid number, a blacklisted one) or every retry failed.
 	StatusFailed = "failed"
+	// StatusSending marks a message handed to its provider. A worker that
+	// dies there leaves it so, and it is never sent again: one
+	// confirmation SMS too few is better than two.
+	StatusSending = "sending"
 )
 
 // Notification is one message to one person.
@@ -129,6 +133,11 @@ func (s *Service) Send(ctx context.Context, id string) error {
 	if n.Status != StatusPending {
 		return nil
 	}
+	res, err := s.DB.NewUpdate().Model((*Notification)(nil)).Set("status = ?", StatusSending).
+		Where("id = ?", n.ID).Where("status = ?", StatusPending).Exec(ctx)
+	if err != nil || db.Affected(res) == 0 {
+		return err // another run has it
+	}
 	p, ok := s.providers[n.Channel]
 	if !ok {
 		return s.settle(ctx, n, "", fmt.Errorf("%w: no provider for channel %q", ErrPermanent, n.Channel))
@@ -143,7 +152,7 @@ func (s *Service) Send(ctx context.Context, id string) error {
 
 func (s *Service) settle(ctx context.Context, n *Notification, ref string, sendErr error) error {
 	q := s.DB.NewUpdate().Model((*Notification)(nil)).Set("attempts = attempts + 1").
-		Where("id = ?", n.ID).Where("status = ?", StatusPending)
+		Where("id = ?", n.ID).Where("status = ?", StatusSending)
 	retries, _ := asynq.GetRetryCount(ctx)
 	maxRetry, hasMax := asynq.GetMaxRetry(ctx)
 	final := errors.Is(sendErr, ErrPermanent) || hasMax && retries >= maxRetry
@@ -153,7 +162,8 @@ func (s *Service) settle(ctx context.Context, n *Notification, ref string, sendE
 	case final:
 		q = q.Set("status = ?", StatusFailed).Set("last_error = ?", sendErr.Error())
 	default:
-		q = q.Set("last_error = ?", sendErr.Error())
+		// The provider said no for now: the queue's retry may send it.
+		q = q.Set("status = ?", StatusPending).Set("last_error = ?", sendErr.Error())
 	}
 	if _, err := q.Exec(ctx); err != nil {
 		return err

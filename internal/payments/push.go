@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -18,9 +19,9 @@ import (
 	"github.com/sokohub/sokohub/tenants/stores"
 )
 
-// pushClaim is how long one worker owns an attempt's push; a crashed
-// worker's claim lapses and the task's retry (or the sweeper) takes over.
-const pushClaim = 2 * time.Minute
+// UnconfirmedPush is how long a claimed push may stay without Daraja's
+// answer before the sweeper lets the customer try again.
+const UnconfirmedPush = 3 * time.Minute
 
 // HandlePush is the payment:stk_push task: it sends the attempt's STK Push
 // and records Daraja's synchronous answer. "Accepted" only means the prompt
@@ -54,9 +55,16 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 		return s.reject(ctx, a, pushFailure(res))
 	}
 	if err != nil {
-		// The outcome is unknown: the prompt may be on the phone. The
-		// callback token still ties any callback to this attempt.
-		return s.retryOrReject(ctx, a, fmt.Errorf("stk push: %w", err))
+		if notSent(err) {
+			return s.retryOrReject(ctx, a, fmt.Errorf("stk push: %w", err))
+		}
+		// The outcome is unknown: the prompt may be on the phone, and a
+		// second push could charge the customer twice. Never push this
+		// attempt again; its callback (tied to it by the URL's token) still
+		// settles it, and the sweeper frees the customer to retry if none
+		// comes.
+		log.WarnContext(ctx, "stk push outcome unknown; not pushing again", "err", err)
+		return nil
 	}
 	log.InfoContext(ctx, "stk push answered", "outcome", res.Outcome.String(), "error_code", res.ErrorCode)
 	switch res.Outcome {
@@ -69,15 +77,20 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 	}
 }
 
-// claimPush takes the attempt for this run, so two deliveries of the task
-// never prompt the customer twice.
+// notSent tells a transport error that proves nothing reached Daraja (the
+// connection was never made) from one where the request may have gone out.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// claimPush takes the attempt for this run, once and for all: a push may
+// go out at most once per attempt, so a crash after the claim never leads
+// to a second prompt (the sweeper frees the customer instead).
 func (s *Service) claimPush(ctx context.Context, id string) (*Attempt, bool, error) {
 	now := db.Now()
 	res, err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = ?", now).Set("updated_at = ?", now).
-		Where("id = ?", id).Where("status = ?", StatusQueued).
-		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return q.Where("push_started_at IS NULL").WhereOr("push_started_at < ?", now.Add(-pushClaim))
-		}).Exec(ctx)
+		Where("id = ?", id).Where("status = ?", StatusQueued).Where("push_started_at IS NULL").Exec(ctx)
 	if err != nil || db.Affected(res) == 0 {
 		return nil, false, err
 	}
@@ -121,6 +134,29 @@ func AccountReference(slug string, number int64) string {
 }
 
 func (s *Service) markPrompted(ctx context.Context, a *Attempt, res mpesa.PushResult) error {
+	// The CheckoutRequestID is what lets us query a payment whose callback
+	// never comes, and the push cannot be repeated to learn it again: hold
+	// on through a short database outage rather than lose it.
+	var err error
+	for wait := 250 * time.Millisecond; ; wait *= 2 {
+		if err = s.recordPrompt(ctx, a, res); err == nil || wait > 8*time.Second {
+			break
+		}
+		s.log.WarnContext(ctx, "recording the prompt failed; retrying", "attempt_id", a.ID, "err", err)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	if err != nil {
+		return err
+	}
+	s.scheduleQuery(ctx, a, 0)
+	return nil
+}
+
+func (s *Service) recordPrompt(ctx context.Context, a *Attempt, res mpesa.PushResult) error {
 	// The callback may have beaten us here (the simulator answers at once):
 	// record the ids, but only move the status if still queued.
 	_, err := s.db.NewUpdate().Model((*Attempt)(nil)).
@@ -131,11 +167,7 @@ func (s *Service) markPrompted(ctx context.Context, a *Attempt, res mpesa.PushRe
 		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 			return q.Where("checkout_request_id IS NULL").WhereOr("checkout_request_id = ?", res.CheckoutRequestID)
 		}).Exec(ctx)
-	if err != nil {
-		return err
-	}
-	s.scheduleQuery(ctx, a, 0)
-	return nil
+	return err
 }
 
 // retryOrReject lets Asynq retry a push that failed for a passing reason,

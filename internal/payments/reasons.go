@@ -7,10 +7,11 @@ import (
 // Customer-facing reasons for pushes Daraja refused. Configuration problems
 // are the merchant's to fix; the customer sees a neutral message.
 const (
-	neutralReason = "This shop cannot take M-Pesa payments right now. Please try again later or contact the shop."
-	busyReason    = "M-Pesa is busy right now. Please try again in a minute."
-	lockedReason  = "Your phone already has an M-Pesa prompt open. Finish or cancel it, then try again in a minute."
-	invalidReason = "M-Pesa could not send the prompt for this payment. Please check the phone number and try again."
+	neutralReason     = "This shop cannot take M-Pesa payments right now. Please try again later or contact the shop."
+	busyReason        = "M-Pesa is busy right now. Please try again in a minute."
+	lockedReason      = "Your phone already has an M-Pesa prompt open. Finish or cancel it, then try again in a minute."
+	unconfirmedReason = "M-Pesa did not confirm the prompt. If you did not pay, you can send it again."
+	invalidReason     = "M-Pesa could not send the prompt for this payment. Please check the phone number and try again."
 )
 
 // pushFailure explains a push Daraja refused, to the customer and to the

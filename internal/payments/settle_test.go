@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -307,4 +308,30 @@ func TestSuccessCallbackWithoutAmountIsQuarantined(t *testing.T) {
 	require.Equal(t, "success_without_amount", b.apply(t, a, noAmount))
 	status, _ := b.state(t, o, a)
 	require.Equal(t, orders.StatusPending, status)
+}
+
+// TestAPushGoesOutAtMostOnce: a claimed push is never claimed again, even
+// long after (the worker may have died after sending it); the sweeper frees
+// the customer instead, and a late callback still pays.
+func TestAPushGoesOutAtMostOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	o, a := b.newOrder(t)
+	_, ok, err := b.svc.claimPush(b.ctx, a.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	old := db.Now().Add(-UnconfirmedPush - time.Minute)
+	_, err = b.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = ?", old).Where("id = ?", a.ID).Exec(b.ctx)
+	require.NoError(t, err)
+	_, ok, err = b.svc.claimPush(b.ctx, a.ID)
+	require.NoError(t, err)
+	require.False(t, ok, "never pushed twice")
+
+	require.NoError(t, b.svc.releaseUnconfirmed(b.ctx, db.Now()))
+	status, at := b.state(t, o, a)
+	require.Equal(t, StatusRejected, at.Status)
+	require.Equal(t, unconfirmedReason, at.FailureReason)
+	require.Equal(t, orders.StatusPending, status, "the customer may try again")
+
+	require.Equal(t, "paid", b.apply(t, a, paid), "the first prompt's money, if it moved, still pays")
 }

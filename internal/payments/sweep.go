@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/queue"
 )
 
@@ -23,12 +24,15 @@ func (s *Service) Sweep(ctx context.Context, tick int64) error {
 	now := db.Now()
 	var queued []Attempt
 	if err := s.db.NewSelect().Model(&queued).Column("id", "store_id").
-		Where("status = ?", StatusQueued).Where("updated_at < ?", now.Add(-time.Minute)).
+		Where("status = ?", StatusQueued).Where("push_started_at IS NULL").Where("updated_at < ?", now.Add(-time.Minute)).
 		Order("updated_at").Limit(sweepBatch).Scan(ctx); err != nil {
 		return err
 	}
 	for _, a := range queued {
 		s.enqueue(ctx, queue.Job{Type: queue.TypeSTKPush, ID: a.ID, StoreID: a.StoreID, Key: "sweep"})
+	}
+	if err := s.releaseUnconfirmed(ctx, now); err != nil {
+		return err
 	}
 	var open []Attempt
 	if err := s.db.NewSelect().Model(&open).Column("id", "store_id").
@@ -59,6 +63,27 @@ func (s *Service) Sweep(ctx context.Context, tick int64) error {
 	}
 	for _, cb := range cbs {
 		s.enqueue(ctx, queue.Job{Type: queue.TypeCallback, ID: cb.ID})
+	}
+	return nil
+}
+
+// releaseUnconfirmed ends attempts whose push went out (or may have) but
+// whose answer never got recorded: they are never pushed again, so after
+// UnconfirmedPush the customer may start a new attempt. A callback that
+// still comes settles the old one (a success always pays).
+func (s *Service) releaseUnconfirmed(ctx context.Context, now time.Time) error {
+	var stuck []Attempt
+	if err := s.db.NewSelect().Model(&stuck).
+		Where("status = ?", StatusQueued).Where("push_started_at < ?", now.Add(-UnconfirmedPush)).
+		Order("push_started_at").Limit(sweepBatch).Scan(ctx); err != nil {
+		return err
+	}
+	for i := range stuck {
+		s.log.WarnContext(ctx, "stk push never confirmed; the customer may retry", "attempt_id", stuck[i].ID, "store_id", stuck[i].StoreID)
+		if err := s.reject(ctx, &stuck[i], mpesa.ResultInfo{CustomerReason: unconfirmedReason,
+			MerchantReason: "Daraja's answer to the STK Push was never recorded"}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
