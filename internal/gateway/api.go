@@ -43,6 +43,11 @@ func decode(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 		return Fail(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
 	}
+	if t := strings.TrimSpace(string(c.Body())); t == "null" || t == "" {
+		// Decoding null into a struct changes nothing and succeeds: a PUT
+		// would then write empty values.
+		return Fail(fiber.StatusBadRequest, "invalid_json", "Send a JSON object as the body.")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
