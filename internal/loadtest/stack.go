@@ -21,8 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/app"
@@ -30,6 +28,7 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/devstack"
 	"github.com/sokohub/sokohub/internal/mpesa/simulator"
+	"github.com/sokohub/sokohub/internal/queue"
 	"github.com/sokohub/sokohub/internal/secrets"
 )
 
@@ -109,7 +108,7 @@ func startTarget(ctx context.Context, o Options, log *slog.Logger) (*target, err
 	t.cleanup = append(t.cleanup, drop)
 	t.DatabaseURL, t.RedisURL, t.Namespace = dbURL, o.RedisURL, "sokohub-load-"+randomHex(6)
 	if o.RedisURL != "" {
-		t.cleanup = append(t.cleanup, func() { cleanRedis(o.RedisURL, t.Namespace) })
+		t.cleanup = append(t.cleanup, func() { queue.DeleteNamespace(o.RedisURL, t.Namespace) })
 	}
 	masterKey, err := secrets.GenerateMasterKey()
 	if err != nil {
@@ -432,30 +431,6 @@ func freshDatabase(ctx context.Context, base, dir string) (string, func(), error
 		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		_ = admin.Close()
 	}, nil
-}
-
-// cleanRedis removes a run's queues and keys from a shared Redis.
-func cleanRedis(rawURL, ns string) {
-	opt, err := redis.ParseURL(rawURL)
-	if err != nil {
-		return
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	insp := asynq.NewInspectorFromRedisClient(rdb)
-	queues, _ := insp.Queues()
-	for _, q := range queues {
-		if strings.HasPrefix(q, ns+":") {
-			_ = insp.DeleteQueue(q, true)
-		}
-	}
-	ctx := context.Background()
-	for _, pattern := range []string{ns + ":*", "asynq:{" + ns + ":*"} {
-		iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	}
 }
 
 // loopbackURL refuses any URL whose host is not a loopback address: load

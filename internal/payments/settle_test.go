@@ -5,8 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"

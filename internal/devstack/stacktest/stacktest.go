@@ -13,15 +13,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 	"testing"
-
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/sokohub/sokohub/internal/config"
 	"github.com/sokohub/sokohub/internal/db/dbtest"
 	"github.com/sokohub/sokohub/internal/devstack"
+	"github.com/sokohub/sokohub/internal/queue"
 )
 
 // Options adjust the stack.
@@ -68,34 +65,10 @@ func Start(t testing.TB, o Options) *devstack.Stack {
 	t.Cleanup(func() {
 		s.Stop()
 		if url := env["SOKOHUB_REDIS_URL"]; url != "" {
-			cleanRedis(t, url, ns)
+			queue.DeleteNamespace(url, ns)
 		}
 	})
 	return s
-}
-
-// cleanRedis removes the test's queues and keys from a shared Redis.
-func cleanRedis(t testing.TB, url, ns string) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	insp := asynq.NewInspectorFromRedisClient(rdb)
-	queues, _ := insp.Queues()
-	for _, q := range queues {
-		if strings.HasPrefix(q, ns+":") {
-			_ = insp.DeleteQueue(q, true)
-		}
-	}
-	ctx := context.Background()
-	for _, pattern := range []string{ns + ":*", "asynq:{" + ns + ":*"} {
-		iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	}
 }
 
 func randomHex() string {
