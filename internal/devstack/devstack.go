@@ -59,7 +59,12 @@ func Start(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		<-ctx.Done()
 		a.Health.Drain()
 		// Requests under way get the grace period to finish.
-		s.done <- gw.ShutdownWithTimeout(cfg.ShutdownGrace)
+		err := gw.ShutdownWithTimeout(cfg.ShutdownGrace)
+		// A stack stopped right after it started can reach here before
+		// Listener registered ln with the server, and Shutdown would then
+		// leave it serving forever: closing ln ends Listener either way.
+		_ = ln.Close()
+		s.done <- err
 	}()
 	return s, nil
 }
