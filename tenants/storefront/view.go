@@ -103,6 +103,9 @@ func (s *Storefront) ErrorPage(c *fiber.Ctx, status int, message string) error {
 	switch {
 	case status == fiber.StatusNotFound:
 		p = errorPage{Heading: v.T("e404.h"), Message: v.T("e404.p")}
+	case status == fiber.StatusForbidden && !strings.HasPrefix(c.Path(), "/s/"):
+		// Not a shop page (the console, a login): say what was refused.
+		p = errorPage{Heading: "Not allowed", Message: message}
 	case status == fiber.StatusForbidden:
 		p = errorPage{Heading: v.T("e403.h"), Message: v.T("e403.p")}
 	case status >= 500:
