@@ -83,7 +83,7 @@ func (d *Dashboard) ordersCSV(c *fiber.Ctx) error {
 	_ = w.Write([]string{"number", "created_at", "status", "total_kes", "currency", "customer", "phone", "email",
 		"receipt", "paid_at", "fulfilled_at", "delivery_note"})
 	for _, o := range os {
-		_ = w.Write([]string{strconv.FormatInt(o.Number, 10), o.CreatedAt.In(nairobi).Format("2006-01-02 15:04"), o.Status,
+		_ = w.Write([]string{strconv.FormatInt(o.Number, 10), stamp(o.CreatedAt), o.Status,
 			strconv.FormatInt(o.Total/100, 10), o.Currency, cell(o.CustomerName), cell(o.Phone), cell(o.CustomerEmail),
 			cell(o.Receipt), stamp(o.PaidAt), stamp(o.FulfilledAt), cell(o.DeliveryNote)})
 	}
@@ -100,11 +100,13 @@ func cell(s string) string {
 	return s
 }
 
+// stamp writes every time of the export the same way, in Nairobi time,
+// as the merchant reads their day.
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format("2006-01-02T15:04:05Z07:00")
+	return t.In(nairobi).Format("2006-01-02 15:04")
 }
 
 type orderPage struct {
