@@ -3,6 +3,8 @@ package mpesa
 import (
 	"errors"
 	"strconv"
+
+	"github.com/sokohub/sokohub/internal/money"
 )
 
 // MinAmount and MaxAmount bound one STK push, in whole shillings
@@ -37,39 +39,14 @@ func Shillings(cents int64, currency string) (int64, error) {
 		return 0, &AmountError{Reason: "M-Pesa takes Kenyan shillings (KES) only, not " + strconv.Quote(currency) + "."}
 	}
 	if cents%100 != 0 {
-		return 0, &AmountError{Reason: "M-Pesa takes whole shillings: " + formatKES(cents) + " is not."}
+		return 0, &AmountError{Reason: "M-Pesa takes whole shillings: " + money.Format(cents, "KES") + " is not."}
 	}
 	shillings := cents / 100
 	if shillings < MinAmount {
-		return 0, &AmountError{Reason: "The smallest M-Pesa payment is KES 1: " + formatKES(cents) + " is below it."}
+		return 0, &AmountError{Reason: "The smallest M-Pesa payment is KES 1: " + money.Format(cents, "KES") + " is below it."}
 	}
 	if shillings > MaxAmount {
-		return 0, &AmountError{Reason: "M-Pesa takes at most KES 250,000 in one payment: " + formatKES(cents) + " is above it."}
+		return 0, &AmountError{Reason: "M-Pesa takes at most KES 250,000 in one payment: " + money.Format(cents, "KES") + " is above it."}
 	}
 	return shillings, nil
-}
-
-// formatKES renders cents as "KES 1,234.50" (or "KES 1,234" when whole),
-// the way Kenyan receipts show money.
-func formatKES(cents int64) string {
-	sign := ""
-	u := uint64(cents)
-	if cents < 0 {
-		sign = "-"
-		u = uint64(-(cents + 1)) + 1 // safe for math.MinInt64
-	}
-	whole, frac := u/100, u%100
-	digits := strconv.FormatUint(whole, 10)
-	var out []byte
-	for i := range len(digits) {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, digits[i])
-	}
-	s := "KES " + sign + string(out)
-	if frac != 0 {
-		s += "." + strconv.FormatUint(frac/10, 10) + strconv.FormatUint(frac%10, 10)
-	}
-	return s
 }

@@ -45,9 +45,3 @@ func TestShillings(t *testing.T) {
 		})
 	}
 }
-
-func TestFormatKES(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "KES 1,234,567.05", formatKES(123456705))
-	require.Equal(t, "KES -92,233,720,368,547,758.08", formatKES(-1<<63))
-}
