@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -56,7 +55,8 @@ type App struct {
 	Relay     *webhooks.Relay
 	Deliverer *webhooks.Deliverer
 	Notify    *notify.Service
-	// Media keeps uploaded images (SOKOHUB_DATA_DIR/uploads).
+	// Media keeps uploaded images (SOKOHUB_MEDIA_STORE: on disk or in
+	// an S3 bucket).
 	Media media.Store
 	// Daraja is the M-Pesa client (the dashboard's "Test connection").
 	Daraja *mpesa.Client
@@ -92,6 +92,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Names: queue.Names{Namespace: cfg.RedisNamespace}}
+	if a.Media, err = openMedia(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if migrate {
 		if err := a.migrate(ctx); err != nil {
 			a.Close()
@@ -134,7 +138,6 @@ func (a *App) build(keys *secrets.Keyring) {
 	daraja := mpesa.NewClient(mpesa.Options{BaseURL: cfg.DarajaURL, HTTPClient: &http.Client{Timeout: 15 * time.Second},
 		Tokens: mpesa.NewRedisTokenCache(a.Redis.Client, cfg.RedisNamespace+":")})
 	a.Daraja = daraja
-	a.Media = media.NewDisk(filepath.Join(cfg.DataDir, "uploads"))
 	limiter := ratelimit.New(a.Redis.Client, cfg.RedisNamespace+":")
 	a.Limiter = limiter
 	a.Payments = payments.NewService(payments.Config{DB: a.DB, Daraja: daraja, Vault: a.Vault, Queue: a.Queue,

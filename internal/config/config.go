@@ -68,6 +68,9 @@ type Config struct {
 	Callbacks CallbackSources
 	// Notify is how SMS and email are sent (SOKOHUB_SMS_*, SOKOHUB_SMTP_*).
 	Notify Notify
+	// Media is where uploaded images are kept (SOKOHUB_MEDIA_STORE,
+	// SOKOHUB_S3_*).
+	Media Media
 	// AdminEmail and AdminPassword are SOKOHUB_ADMIN_EMAIL and
 	// SOKOHUB_ADMIN_PASSWORD: in dev only, a platform admin made at start.
 	AdminEmail, AdminPassword string
@@ -128,6 +131,9 @@ func Load(mode Mode, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.Notify, err = loadNotify(mode, getenv); err != nil {
+		return nil, err
+	}
+	if c.Media, err = loadMedia(getenv); err != nil {
 		return nil, err
 	}
 	if c.PhonePromptLimits, err = limits(getenv, "SOKOHUB_PHONE_PROMPT_LIMITS", DefaultPhonePromptLimits); err != nil {

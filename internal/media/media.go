@@ -1,6 +1,7 @@
 // Package media keeps merchants' uploaded images (product photos, logos)
-// behind a small interface: on disk under the data dir today, an
-// S3-compatible bucket later by adding an implementation chosen in wiring.
+// behind a small interface with two implementations, chosen in wiring by
+// SOKOHUB_MEDIA_STORE: Disk under the data dir (one machine, or a shared
+// volume) and S3, an S3-compatible bucket (several gateways).
 // Names are content-addressed, so a stored file never changes and can be
 // cached for ever.
 package media
