@@ -46,17 +46,19 @@ func (h *handlers) placeOrder(c *fiber.Ctx) error {
 			Name  string `json:"name"`
 			Email string `json:"email"`
 		} `json:"customer"`
+		DeliveryNote string `json:"delivery_note"`
 	}
 	if err := decode(c, &in); err != nil {
 		return err
 	}
 	p, err := h.Checkout.Place(c.UserContext(), currentStore(c), checkout.Cart{Items: in.Items, Phone: in.Phone,
-		Name: in.Customer.Name, Email: in.Customer.Email})
+		Name: in.Customer.Name, Email: in.Customer.Email, Note: in.DeliveryNote})
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": p.Order.ID, "number": p.Order.Number, "status": p.Order.Status,
-		"total": p.Order.Total, "currency": p.Order.Currency, "payment": statusOf(p.Attempt), "token": p.Token})
+		"total": p.Order.Total, "currency": p.Order.Currency, "delivery_note": p.Order.DeliveryNote,
+		"payment": statusOf(p.Attempt), "token": p.Token})
 }
 
 func (h *handlers) customerOrder(c *fiber.Ctx) error {
@@ -73,7 +75,7 @@ func (h *handlers) customerOrder(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": o.ID, "number": o.Number, "status": o.Status, "total": o.Total, "currency": o.Currency,
-		"receipt": o.Receipt, "items": items, "payment": statusOf(a)})
+		"receipt": o.Receipt, "delivery_note": o.DeliveryNote, "items": items, "payment": statusOf(a)})
 }
 
 type customerOrderKey struct{}

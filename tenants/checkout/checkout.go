@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -31,10 +32,12 @@ var (
 	ErrNotPending  = errors.New("checkout: this order can no longer be paid")
 )
 
-// MaxLines and MaxQuantity bound one cart.
+// MaxLines and MaxQuantity bound one cart; MaxNoteLength bounds its
+// delivery note, in characters.
 const (
-	MaxLines    = 50
-	MaxQuantity = 1000
+	MaxLines      = 50
+	MaxQuantity   = 1000
+	MaxNoteLength = 500
 )
 
 // Line is one product and quantity in a cart.
@@ -49,7 +52,8 @@ type Cart struct {
 	Phone string
 	Name  string
 	Email string
-	// Note is the customer's delivery note (where, when, landmarks).
+	// Note is the customer's delivery note (where, when, landmarks),
+	// refused as field "delivery_note" when over MaxNoteLength.
 	Note string
 }
 
@@ -178,8 +182,10 @@ func validateCart(c Cart) error {
 	if len(c.Name) > 100 || len(c.Email) > 200 {
 		return input.Invalid("customer", "name or email is too long")
 	}
-	if len(c.Note) > 500 {
-		return input.Invalid("note", "keep the delivery note under 500 characters")
+	// Characters, not bytes, as the form's maxlength and the API's
+	// maxLength count: a note in Swahili or with emoji gets the same room.
+	if utf8.RuneCountInString(c.Note) > MaxNoteLength {
+		return input.Invalid("delivery_note", fmt.Sprintf("keep the delivery note under %d characters", MaxNoteLength))
 	}
 	if c.Email != "" && !strings.Contains(c.Email, "@") {
 		return input.Invalid("email", "enter a valid email address, or leave it empty")

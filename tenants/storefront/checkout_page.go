@@ -147,8 +147,10 @@ func (s *Storefront) checkout(c *fiber.Ctx) error {
 // problemField maps checkout's field names onto the form's.
 func problemField(ie *input.Error) string {
 	switch ie.Field {
-	case "phone", "email", "note":
+	case "phone", "email":
 		return ie.Field
+	case "delivery_note":
+		return "note"
 	case "customer":
 		return "name"
 	}
@@ -161,8 +163,8 @@ func problemKey(ie *input.Error) string {
 	switch ie.Field {
 	case "phone":
 		return ie.Message
-	case "email", "note":
-		return "err." + ie.Field
+	case "email", "delivery_note":
+		return "err." + problemField(ie)
 	}
 	return ie.Message
 }

@@ -136,6 +136,11 @@ func TestCheckoutRefusalsKeepWhatWasTyped(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, res.Status)
 	require.Contains(t, textOf(res.Body), "Please enter your name.")
 
+	res = sh.post("/s/demo/checkout", url.Values{"name": {"Otieno"}, "phone": {"0712345678"}, "note": {strings.Repeat("a", 501)}})
+	require.Equal(t, http.StatusBadRequest, res.Status)
+	require.Contains(t, textOf(res.Body), "Keep the delivery note under 500 characters.")
+	require.Contains(t, res.Body, `id="note-e"`, "the message sits under the note field")
+
 	empty := newShopper(t, s).post("/s/demo/checkout", url.Values{"name": {"A"}, "phone": {"0712345678"}})
 	require.Equal(t, http.StatusBadRequest, empty.Status)
 	require.Contains(t, textOf(empty.Body), "Add something to your cart first.")
