@@ -6,6 +6,7 @@ package devstack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/sokohub/sokohub/internal/app"
 	"github.com/sokohub/sokohub/internal/auth"
 	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/media"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/secrets"
 	"github.com/sokohub/sokohub/tenants/catalog"
@@ -52,8 +54,8 @@ func MasterKey(dir string) ([]byte, error) {
 	return secrets.ParseMasterKey(strings.TrimSpace(string(b)))
 }
 
-// Seed creates the demo merchant, store, products and sandbox credentials
-// once; later starts find them and change nothing.
+// Seed creates the demo merchant, store, products (with photos) and
+// sandbox credentials once; later starts find them and change nothing.
 func Seed(ctx context.Context, a *app.App) error {
 	if _, err := stores.BySlug(ctx, a.DB, DemoSlug); err == nil {
 		return nil
@@ -75,16 +77,42 @@ func Seed(ctx context.Context, a *app.App) error {
 		Passkey: SandboxPasskey, ConsumerKey: "sim-consumer-key", ConsumerSecret: "sim-consumer-secret"}); err != nil {
 		return err
 	}
-	for _, p := range []catalog.NewProduct{
-		{Name: "Sukuma wiki (bunch)", Price: 3000, Stock: 200},
-		{Name: "Tomatoes (1 kg)", Price: 12000, Stock: 100},
-		{Name: "Unga wa ugali (2 kg)", Price: 21000, Stock: 80},
-		{Name: "Maziwa Mala (500 ml)", Price: 7500, Stock: 50},
-	} {
-		p.Currency = "KES"
-		if _, err := catalog.Create(ctx, a.DB, s.ID, p); err != nil {
+	for _, d := range demoProducts {
+		d.Currency = "KES"
+		if err := seedProduct(ctx, a, s.ID, d.NewProduct, d.photo()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// demoProducts are the demo shop's goods, each with the picture drawn for
+// its photo (art.go).
+var demoProducts = []struct {
+	catalog.NewProduct
+	photo func() picture
+}{
+	{catalog.NewProduct{Name: "Sukuma wiki (bunch)", Price: 3000, Stock: 200}, sukuma},
+	{catalog.NewProduct{Name: "Tomatoes (1 kg)", Price: 12000, Stock: 100}, tomatoes},
+	{catalog.NewProduct{Name: "Unga wa ugali (2 kg)", Price: 21000, Stock: 80}, unga},
+	{catalog.NewProduct{Name: "Maziwa Mala (500 ml)", Price: 7500, Stock: 50}, maziwa},
+}
+
+// seedProduct adds p with photo, drawn at the largest stored width and
+// saved through the media store exactly as a dashboard upload is.
+func seedProduct(ctx context.Context, a *app.App, storeID string, p catalog.NewProduct, photo picture) error {
+	raw, err := photo.png(media.Sizes["lg"])
+	if err != nil {
+		return err
+	}
+	name, err := media.SaveImage(ctx, a.Media, storeID, raw)
+	if err != nil {
+		return fmt.Errorf("photo of %s: %w", p.Name, err)
+	}
+	created, err := catalog.Create(ctx, a.DB, storeID, p)
+	if err != nil {
+		return err
+	}
+	_, err = catalog.Update(ctx, a.DB, storeID, created.ID, catalog.Changes{NewProduct: p, Active: true, Image: name})
+	return err
 }
