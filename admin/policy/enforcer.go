@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -14,7 +15,9 @@ import (
 // Casbin's SyncedEnforcer (safe for concurrent use) with AutoSave through
 // the bun Adapter, so each change is stored as it is made.
 type Enforcer struct {
-	e *casbin.SyncedEnforcer
+	e  *casbin.SyncedEnforcer
+	db bun.IDB
+	r  refresher
 }
 
 // New loads the policy from idb and brings its permissions (p rules) in
@@ -29,7 +32,7 @@ func New(idb bun.IDB) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: enforcer: %w", err)
 	}
-	enf := &Enforcer{e: e}
+	enf := &Enforcer{e: e, db: idb, r: refresher{denied: map[string]time.Time{}}}
 	if err := enf.syncRules(); err != nil {
 		return nil, err
 	}
@@ -83,7 +86,7 @@ func (enf *Enforcer) SetWatcher(w persist.Watcher) error {
 // Reload reads the whole policy again (after a change made outside this
 // enforcer, such as a store created by another process). Never per
 // request: it rebuilds the model.
-func (enf *Enforcer) Reload() error { return enf.e.LoadPolicy() }
+func (enf *Enforcer) Reload() error { return enf.changing(enf.e.LoadPolicy) }
 
 // Allowed tells whether any of subjects may do act on obj in store dom
 // ("" outside any store).
@@ -134,6 +137,10 @@ func (enf *Enforcer) SetStoreRole(userID, storeID, role string) error {
 	if !slices.Contains(StoreRoles, role) {
 		return fmt.Errorf("policy: unknown store role %q", role)
 	}
+	return enf.changing(func() error { return enf.setStoreRole(userID, storeID, role) })
+}
+
+func (enf *Enforcer) setStoreRole(userID, storeID, role string) error {
 	if old := enf.StoreRole(userID, storeID); old != "" && old != role {
 		if _, err := enf.e.RemoveGroupingPolicy(userID, old, storeID); err != nil {
 			return err
@@ -145,11 +152,13 @@ func (enf *Enforcer) SetStoreRole(userID, storeID, role string) error {
 
 // RemoveFromStore takes away userID's role in store storeID.
 func (enf *Enforcer) RemoveFromStore(userID, storeID string) error {
-	if old := enf.StoreRole(userID, storeID); old != "" {
-		_, err := enf.e.RemoveGroupingPolicy(userID, old, storeID)
-		return err
-	}
-	return nil
+	return enf.changing(func() error {
+		if old := enf.StoreRole(userID, storeID); old != "" {
+			_, err := enf.e.RemoveGroupingPolicy(userID, old, storeID)
+			return err
+		}
+		return nil
+	})
 }
 
 // SetPlatformRole gives userID a platform role, replacing another one.

@@ -184,18 +184,15 @@ func (enf *Enforcer) decide(c *fiber.Ctx, p *auth.Principal, a *Access, act stri
 		a.Role = "key"
 	default:
 		subjects = []string{Authenticated, p.User.ID}
-		a.Role = enf.PlatformRole(p.User.ID)
-		if dom != "" {
-			if a.Role == "" {
-				a.Role = enf.StoreRole(p.User.ID, dom)
-			}
-			if p.Support != nil && p.Support.StoreID == dom {
-				subjects = append(subjects, RoleOwner)
-				a.Role = RoleOwner
-			}
+		if p.Support != nil && dom != "" && p.Support.StoreID == dom {
+			subjects = append(subjects, RoleOwner)
 		}
+		a.Role = enf.userRole(p, dom)
 	}
 	ok, err := enf.Allowed(subjects, dom, a.Route, act)
+	if err == nil && !ok && p.Key == nil && dom != "" {
+		ok, err = enf.allowedAfterRefresh(c, p, a, subjects, act)
+	}
 	if err != nil {
 		return err
 	}
@@ -209,6 +206,30 @@ func (enf *Enforcer) decide(c *fiber.Ctx, p *auth.Principal, a *Access, act stri
 		return ErrSuspended
 	}
 	return nil
+}
+
+// allowedAfterRefresh decides again for a user refused in a store, if
+// their membership there changed on another replica before its watcher
+// message came (refreshMember).
+func (enf *Enforcer) allowedAfterRefresh(c *fiber.Ctx, p *auth.Principal, a *Access, subjects []string, act string) (bool, error) {
+	changed, err := enf.refreshMember(c.UserContext(), p.User.ID, a.Store.ID)
+	if !changed || err != nil {
+		return false, err
+	}
+	a.Role = enf.userRole(p, a.Store.ID)
+	return enf.Allowed(subjects, a.Store.ID, a.Route, act)
+}
+
+// userRole is how user p comes into store dom ("" outside any store):
+// owner under support access, else a platform role, else the store role.
+func (enf *Enforcer) userRole(p *auth.Principal, dom string) string {
+	if p.Support != nil && dom != "" && p.Support.StoreID == dom {
+		return RoleOwner
+	}
+	if r := enf.PlatformRole(p.User.ID); r != "" || dom == "" {
+		return r
+	}
+	return enf.StoreRole(p.User.ID, dom)
 }
 
 // mayUseSuspended: a suspended store's keys and staff are refused; its

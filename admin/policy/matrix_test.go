@@ -2,7 +2,6 @@ package policy_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/app"
 	"github.com/sokohub/sokohub/internal/auth"
-	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/devstack/stacktest"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
@@ -156,20 +154,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	a := stack.App
 	creds := fixtures(t, a)
 
-	mirror := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		var fe *fiber.Error
-		switch {
-		case errors.Is(err, auth.ErrInvalidToken):
-			return c.SendStatus(401)
-		case errors.Is(err, db.ErrNotFound):
-			return c.SendStatus(404)
-		case errors.Is(err, policy.ErrForbidden), errors.Is(err, policy.ErrSuspended), errors.Is(err, policy.ErrNoPolicy):
-			return c.SendStatus(403)
-		case errors.As(err, &fe):
-			return c.SendStatus(fe.Code)
-		}
-		return c.SendStatus(500)
-	}})
+	mirror := fiber.New(fiber.Config{ErrorHandler: mirrorErrors})
 	mirror.Use(a.Web.Identify, a.Policy.Gate(policy.GateConfig{DB: a.DB, CSRF: a.Web.CheckCSRF,
 		OnStore: func(*fiber.Ctx, *stores.Store) {}, Logger: a.Log}))
 	var routes []fiber.Route

@@ -1,0 +1,152 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// A replica learns of a membership another replica changed from the
+// watcher's message, a moment later (or, when pub/sub loses the message,
+// at the watcher's next resync). Until then a brand-new store's owner
+// would be refused there, so a denial in a store first reads that one
+// membership row again (refreshMember) and brings the policy in line with
+// it. The read is single-flight per user and store, and a read that found
+// nothing new is not repeated for a short while (denied), so refused
+// requests cannot be turned into a database load. Nothing here ever keeps
+// an allow: the policy's own state is all there is, and a refresh is
+// discarded when the policy was reloaded or changed while it read.
+const (
+	// deniedFor is how long a refresh that changed nothing stands.
+	deniedFor = 2 * time.Second
+	// deniedCap bounds the remembered denials; past it, the oldest half
+	// is forgotten.
+	deniedCap = 10000
+)
+
+// refresher is the Enforcer's state for refreshMember.
+type refresher struct {
+	// mu orders refreshes with reloads and this replica's own changes;
+	// gen counts those, so a refresh that read across one is discarded.
+	mu     sync.Mutex
+	gen    uint64
+	flight singleflight.Group
+
+	deniedMu sync.Mutex
+	denied   map[string]time.Time // by user and store: when a refresh found nothing new
+}
+
+// changing runs f, a reload or a change of the policy, as one step that
+// no refresh read before it can be applied after.
+func (enf *Enforcer) changing(f func() error) error {
+	enf.r.mu.Lock()
+	defer enf.r.mu.Unlock()
+	defer enf.forgetDenials()
+	enf.r.gen++
+	return f()
+}
+
+// refreshMember reads userID's membership of storeID from the database and
+// makes the policy agree with it. It reports whether the policy may have
+// changed since the caller's decision, which is then worth taking again.
+func (enf *Enforcer) refreshMember(ctx context.Context, userID, storeID string) (bool, error) {
+	key := userID + "\x00" + storeID
+	if enf.recentlyDenied(key) {
+		return false, nil
+	}
+	changed, err, _ := enf.r.flight.Do(key, func() (any, error) {
+		// One read for every waiter: not cancelled with the first one's
+		// request.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		enf.r.mu.Lock()
+		gen := enf.r.gen
+		enf.r.mu.Unlock()
+		role, err := stores.Role(ctx, enf.db, storeID, userID)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return false, err
+		}
+		enf.r.mu.Lock()
+		defer enf.r.mu.Unlock()
+		if enf.r.gen != gen {
+			return true, nil // reloaded or changed meanwhile, from a read as new as this one
+		}
+		have := enf.StoreRole(userID, storeID)
+		if have == role {
+			enf.rememberDenial(key)
+			return false, nil
+		}
+		return true, enf.replaceMember(userID, storeID, have, role)
+	})
+	return changed.(bool), err
+}
+
+// replaceMember swaps userID's role in storeID (old or new may be "") in
+// this replica's policy only: the database already says new, and writing
+// it back could revive a membership removed since it was read.
+func (enf *Enforcer) replaceMember(userID, storeID, old, role string) error {
+	lock := enf.e.GetLock()
+	lock.Lock()
+	defer lock.Unlock()
+	// Under the enforcer's lock nothing else changes the policy, so
+	// AutoSave can be off for these two steps alone.
+	e := enf.e.Enforcer
+	e.EnableAutoSave(false)
+	defer e.EnableAutoSave(true)
+	if old != "" {
+		if _, err := e.SelfRemovePolicy("g", "g", []string{userID, old, storeID}); err != nil {
+			return err
+		}
+	}
+	if role != "" {
+		if _, err := e.SelfAddPolicy("g", "g", []string{userID, role, storeID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (enf *Enforcer) recentlyDenied(key string) bool {
+	enf.r.deniedMu.Lock()
+	defer enf.r.deniedMu.Unlock()
+	at, ok := enf.r.denied[key]
+	return ok && time.Since(at) < deniedFor
+}
+
+func (enf *Enforcer) rememberDenial(key string) {
+	enf.r.deniedMu.Lock()
+	defer enf.r.deniedMu.Unlock()
+	if len(enf.r.denied) >= deniedCap {
+		enf.r.dropOldDenials()
+	}
+	enf.r.denied[key] = time.Now()
+}
+
+// dropOldDenials forgets the expired denials and, when a flood of
+// distinct refusals left more than half the cap, arbitrary others: the map
+// stays bounded, and a forgotten denial costs one more read.
+func (r *refresher) dropOldDenials() {
+	for k, at := range r.denied {
+		if time.Since(at) >= deniedFor {
+			delete(r.denied, k)
+		}
+	}
+	for k := range r.denied {
+		if len(r.denied) < deniedCap/2 {
+			break
+		}
+		delete(r.denied, k)
+	}
+}
+
+func (enf *Enforcer) forgetDenials() {
+	enf.r.deniedMu.Lock()
+	defer enf.r.deniedMu.Unlock()
+	clear(enf.r.denied)
+}
