@@ -51,6 +51,11 @@ func TestBrowserBuysOnAPhoneAndSeesTheReceipt(t *testing.T) {
 	b.Do(chromedp.Navigate(s.URL + "/s/demo"))
 	require.Less(t, b.Received(), int64(pageBudget), "the store page's first load, as the browser downloaded it")
 	b.WaitText("h1", "Mama Mboga Demo Shop")
+	// Every demo product shows its photo, loaded and laid out square
+	// (width/height as drawn; 0 for one that did not load).
+	shapes := browsertest.Run(b, chromedp.Evaluate[[]float64](
+		`[...document.querySelectorAll('.grid img')].map(i => i.complete && i.naturalWidth ? i.width / i.height : 0)`))
+	require.Equal(t, []float64{1, 1, 1, 1}, shapes)
 	b.Screenshot("store")
 
 	b.Do(chromedp.Click(chromedp.CSS("button.add")))
