@@ -68,8 +68,11 @@ func NewSender(o SenderOptions) *Sender {
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		ForceAttemptHTTP2:     true, // a custom DialContext disables HTTP/2 otherwise
 		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
+		// Many stores' endpoints can share one receiving host (a platform
+		// serving several shops): keep enough connections to it warm that
+		// a busy minute does not become a dial per delivery.
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   32,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
