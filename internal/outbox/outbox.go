@@ -68,12 +68,17 @@ type StoreRef struct {
 // Record writes an event of type typ about data into the outbox through
 // tx, and returns it. Call it inside the transaction that made the change.
 func Record(ctx context.Context, tx bun.IDB, storeID, typ, orderID string, data any) (*Event, error) {
-	e := &Event{ID: db.NewID("evt"), StoreID: storeID, Type: typ, OrderID: orderID, CreatedAt: db.Now()}
 	var store StoreRef
 	if err := tx.NewSelect().Table("stores").Column("id", "slug", "name").Where("id = ?", storeID).Scan(ctx, &store.ID, &store.Slug, &store.Name); err != nil {
 		return nil, db.NotFound(err)
 	}
-	body, err := json.Marshal(Envelope{ID: e.ID, Type: typ, CreatedAt: e.CreatedAt, StoreID: storeID, Store: store, Data: data})
+	return RecordFor(ctx, tx, store, typ, orderID, data)
+}
+
+// RecordFor is Record for a caller that already holds the store.
+func RecordFor(ctx context.Context, tx bun.IDB, store StoreRef, typ, orderID string, data any) (*Event, error) {
+	e := &Event{ID: db.NewID("evt"), StoreID: store.ID, Type: typ, OrderID: orderID, CreatedAt: db.Now()}
+	body, err := json.Marshal(Envelope{ID: e.ID, Type: typ, CreatedAt: e.CreatedAt, StoreID: store.ID, Store: store, Data: data})
 	if err != nil {
 		return nil, err
 	}
