@@ -144,7 +144,8 @@ func (a *App) build(keys *secrets.Keyring) {
 		PublicURL: cfg.PublicURL, Tokens: derive, QueryDelay: cfg.QueryDelay, Logger: a.Log,
 		Limiter: limiter, StoreLimits: cfg.StoreDarajaLimits})
 	a.Checkout = checkout.NewService(a.DB, a.Payments, derive,
-		checkout.PromptLimit{Limiter: limiter, Limits: cfg.PhonePromptLimits}, a.Log)
+		checkout.PromptLimit{Limiter: limiter, Limits: cfg.PhonePromptLimits},
+		checkout.NewAdmission(cfg.CheckoutConcurrency, cfg.CheckoutStoreConcurrency), a.Log)
 	production := cfg.Mode == config.ModeProduction
 	a.Endpoints = webhooks.NewEndpoints(keys, production)
 	sms, email := notifyProviders(cfg.Notify, a.Log)

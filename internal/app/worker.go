@@ -47,7 +47,6 @@ func (a *App) RunWorker(ctx context.Context) error {
 	mux.HandleFunc(queue.TypeSTKPush, a.Payments.HandlePush)
 	mux.HandleFunc(queue.TypeSTKQuery, a.Payments.HandleQuery)
 	mux.HandleFunc(queue.TypeCallback, a.Payments.HandleCallback)
-	mux.HandleFunc(queue.TypeRelayEvent, a.Relay.HandleRelay)
 	mux.HandleFunc(queue.TypeDeliver, a.Deliverer.HandleDeliver)
 	mux.HandleFunc(queue.TypeNotify, a.Notify.HandleSend)
 	mux.HandleFunc(queue.TypeSweep, a.handleSweep)

@@ -45,6 +45,15 @@ type Runtime struct {
 	// WorkerConcurrency is SOKOHUB_WORKER_CONCURRENCY, tasks one worker
 	// runs at once. Defaults to 20.
 	WorkerConcurrency int
+	// CheckoutConcurrency is SOKOHUB_CHECKOUT_CONCURRENCY, checkouts one
+	// gateway runs at once (each holds a database connection); more wait
+	// up to 3 s, then get a 503 with Retry-After. Defaults to twice the
+	// database pool.
+	CheckoutConcurrency int
+	// CheckoutStoreConcurrency is SOKOHUB_CHECKOUT_STORE_CONCURRENCY, how
+	// many of those one store may hold, so a store's rush cannot slow the
+	// others. Defaults to 8.
+	CheckoutStoreConcurrency int
 	// SweepInterval is SOKOHUB_SWEEP_INTERVAL, how often the sweeper
 	// re-enqueues what the queue lost (one sweep per interval across all
 	// workers). Defaults to 30s.
@@ -66,11 +75,15 @@ func loadRuntime(getenv func(string) string) (Runtime, error) {
 		{"SOKOHUB_DB_MAX_CONNS", &r.DBPool.MaxConns, db.DefaultMaxConns},
 		{"SOKOHUB_DB_MAX_IDLE_CONNS", &r.DBPool.MaxIdleConns, 0},
 		{"SOKOHUB_WORKER_CONCURRENCY", &r.WorkerConcurrency, 20},
+		{"SOKOHUB_CHECKOUT_STORE_CONCURRENCY", &r.CheckoutStoreConcurrency, 8},
 	}
 	for _, v := range ints {
 		if *v.dst, err = positive(getenv, v.name, v.def); err != nil {
 			return r, err
 		}
+	}
+	if r.CheckoutConcurrency, err = positive(getenv, "SOKOHUB_CHECKOUT_CONCURRENCY", 2*r.DBPool.MaxConns); err != nil {
+		return r, err
 	}
 	durations := []struct {
 		name string

@@ -77,6 +77,10 @@ func classify(err error) (int, apiErrorBody, bool) {
 	if errors.As(err, &he) {
 		return he.status, he.body, true
 	}
+	var busy *checkout.BusyError
+	if errors.As(err, &busy) {
+		return fiber.StatusServiceUnavailable, apiErrorBody{Code: "busy", Message: "Many people are paying right now; please try again in a moment."}, true
+	}
 	if ie, ok := input.As(err); ok {
 		return fiber.StatusBadRequest, apiErrorBody{Code: "invalid_input", Message: ie.Message, Field: ie.Field}, true
 	}

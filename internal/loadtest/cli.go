@@ -51,7 +51,7 @@ func Main(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger
 	fs.DurationVar(&o.BaselineTime, "baseline-time", 5*time.Second, "length of each baseline")
 	all := fs.Bool("all", false, "everything: baselines, growth 1,100,10000, fairness (10 stores), webhooks (3000 burst)")
 	jsonPath := fs.String("json", "", "also write the report as JSON to this file")
-	fs.StringVar(&o.ProfileDir, "profile", "", "directory for the stack's CPU and heap profiles of the main run")
+	fs.StringVar(&o.ProfileDir, "profile", "", "directory for the stack's CPU and heap profiles of the main run and the webhook burst")
 	fs.StringVar(&o.StackLog, "stack-log", "", "file for the child stack's logs")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -222,7 +222,7 @@ func (h *harness) phases(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	stopProfile := h.profile(ctx, h.o.Duration)
+	stopProfile := h.profile(ctx, "", h.o.Duration)
 	flow, err := h.runPhase(ctx, phaseSpec{Name: "flow", Shops: pool, Rate: h.o.Rate, Concurrency: h.o.Concurrency,
 		CallbackRate: h.o.CallbackRate, Duration: h.o.Duration})
 	stopProfile()

@@ -19,9 +19,9 @@ import (
 
 // profile records each stack process's CPU profile for d (from its pprof
 // port, or of this process when the stack runs here) into
-// ProfileDir/cpu-<role>.pprof; the returned function waits for them and
-// adds heap-<role>.pprof.
-func (h *harness) profile(ctx context.Context, d time.Duration) func() {
+// ProfileDir/<prefix>cpu-<role>.pprof; the returned function waits for
+// them and adds <prefix>heap-<role>.pprof.
+func (h *harness) profile(ctx context.Context, prefix string, d time.Duration) func() {
 	dir := h.o.ProfileDir
 	if dir == "" {
 		return func() {}
@@ -31,7 +31,7 @@ func (h *harness) profile(ctx context.Context, d time.Duration) func() {
 		return func() {}
 	}
 	if len(h.t.Pprof) == 0 {
-		f, err := os.Create(filepath.Join(dir, "cpu-harness.pprof"))
+		f, err := os.Create(filepath.Join(dir, prefix+"cpu-harness.pprof"))
 		if err != nil || pprof.StartCPUProfile(f) != nil {
 			return func() {}
 		}
@@ -39,7 +39,7 @@ func (h *harness) profile(ctx context.Context, d time.Duration) func() {
 			pprof.StopCPUProfile()
 			_ = f.Close()
 			runtime.GC()
-			if hf, err := os.Create(filepath.Join(dir, "heap-harness.pprof")); err == nil {
+			if hf, err := os.Create(filepath.Join(dir, prefix+"heap-harness.pprof")); err == nil {
 				_ = pprof.WriteHeapProfile(hf)
 				_ = hf.Close()
 			}
@@ -51,13 +51,13 @@ func (h *harness) profile(ctx context.Context, d time.Duration) func() {
 		go func() {
 			defer wg.Done()
 			h.fetch(ctx, base+fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(d.Seconds()))),
-				filepath.Join(dir, "cpu-"+role+".pprof"))
+				filepath.Join(dir, prefix+"cpu-"+role+".pprof"))
 		}()
 	}
 	return func() {
 		wg.Wait()
 		for role, base := range h.t.Pprof {
-			h.fetch(ctx, base+"/debug/pprof/heap?gc=1", filepath.Join(dir, "heap-"+role+".pprof"))
+			h.fetch(ctx, base+"/debug/pprof/heap?gc=1", filepath.Join(dir, prefix+"heap-"+role+".pprof"))
 		}
 	}
 }

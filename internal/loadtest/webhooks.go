@@ -48,6 +48,7 @@ func (h *harness) webhookPhases(ctx context.Context) (*WebhookResult, error) {
 	defer func() { res.RSS = stopRSS() }()
 
 	h.log.Info("phase", "name", "webhooks-burst", "events", h.o.WebhookBurst)
+	stopProfile := h.profile(ctx, "webhooks-", 5*time.Second)
 	var ids []string
 	err = db.RunInTx(ctx, h.t.DB, func(ctx context.Context, tx bun.IDB) error {
 		ids = ids[:0]
@@ -70,6 +71,7 @@ func (h *harness) webhookPhases(ctx context.Context) (*WebhookResult, error) {
 	}
 	var last time.Time
 	res.BurstLatency, res.BurstMissing, last = h.awaitEvents(ctx, at)
+	stopProfile()
 	if n := len(ids) - res.BurstMissing; n > 0 && last.After(committed) {
 		res.BurstPerS = float64(n) / last.Sub(committed).Seconds()
 	}

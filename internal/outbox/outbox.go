@@ -68,12 +68,17 @@ type StoreRef struct {
 // Record writes an event of type typ about data into the outbox through
 // tx, and returns it. Call it inside the transaction that made the change.
 func Record(ctx context.Context, tx bun.IDB, storeID, typ, orderID string, data any) (*Event, error) {
-	e := &Event{ID: db.NewID("evt"), StoreID: storeID, Type: typ, OrderID: orderID, CreatedAt: db.Now()}
 	var store StoreRef
 	if err := tx.NewSelect().Table("stores").Column("id", "slug", "name").Where("id = ?", storeID).Scan(ctx, &store.ID, &store.Slug, &store.Name); err != nil {
 		return nil, db.NotFound(err)
 	}
-	body, err := json.Marshal(Envelope{ID: e.ID, Type: typ, CreatedAt: e.CreatedAt, StoreID: storeID, Store: store, Data: data})
+	return RecordFor(ctx, tx, store, typ, orderID, data)
+}
+
+// RecordFor is Record for a caller that already holds the store.
+func RecordFor(ctx context.Context, tx bun.IDB, store StoreRef, typ, orderID string, data any) (*Event, error) {
+	e := &Event{ID: db.NewID("evt"), StoreID: store.ID, Type: typ, OrderID: orderID, CreatedAt: db.Now()}
+	body, err := json.Marshal(Envelope{ID: e.ID, Type: typ, CreatedAt: e.CreatedAt, StoreID: store.ID, Store: store, Data: data})
 	if err != nil {
 		return nil, err
 	}
@@ -102,23 +107,43 @@ func Unrelayed(ctx context.Context, idb bun.IDB, minAge time.Duration, limit int
 	return es, err
 }
 
-// UnrelayedIDs lists the ids of up to limit events the relay has not
-// handled yet, oldest first: what the relay's frequent poll reads, without
-// the payloads.
-func UnrelayedIDs(ctx context.Context, idb bun.IDB, limit int) ([]string, error) {
-	var ids []string
-	err := idb.NewSelect().Model((*Event)(nil)).Column("id").Where("relayed_at IS NULL").
-		Order("created_at").Limit(int64(limit)).Scan(ctx, &ids)
-	return ids, err
+// AnyUnrelayed reports whether an event other than skip waits for the
+// relay: the cheap look an idle relay makes before opening a transaction.
+func AnyUnrelayed(ctx context.Context, idb bun.IDB, skip []string) (bool, error) {
+	q := idb.NewSelect().Model((*Event)(nil)).Where("relayed_at IS NULL")
+	if len(skip) > 0 {
+		q = q.Where("id NOT IN (?)", bun.In(skip))
+	}
+	return q.Exists(ctx)
 }
 
-// MarkRelayed records that the relay handled event id; it reports false
-// when another run already had.
-func MarkRelayed(ctx context.Context, tx bun.IDB, id string) (bool, error) {
-	res, err := tx.NewUpdate().Model((*Event)(nil)).Set("relayed_at = ?", db.Now()).
-		Where("id = ?", id).Where("relayed_at IS NULL").Exec(ctx)
-	if err != nil {
-		return false, err
+// TakeUnrelayed locks and returns up to limit events the relay has not
+// handled yet, oldest first, leaving out skip. On PostgreSQL rows another
+// relay's transaction holds are passed over (SKIP LOCKED), so replicas
+// relay different events instead of queueing behind each other; SQLite
+// has one writer at a time anyway.
+func TakeUnrelayed(ctx context.Context, tx bun.IDB, limit int, skip []string) ([]Event, error) {
+	var es []Event
+	q := tx.NewSelect().Model(&es).Where("relayed_at IS NULL").Order("created_at").Limit(int64(limit))
+	if len(skip) > 0 {
+		q = q.Where("id NOT IN (?)", bun.In(skip))
 	}
-	return db.Affected(res) == 1, nil
+	if db.IsPostgres(tx) {
+		q = q.For("UPDATE SKIP LOCKED")
+	}
+	return es, q.Scan(ctx)
+}
+
+// MarkRelayed records that the relay handled the events ids, and reports
+// how many it marked (an id another run already marked is not counted).
+func MarkRelayed(ctx context.Context, tx bun.IDB, ids ...string) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res, err := tx.NewUpdate().Model((*Event)(nil)).Set("relayed_at = ?", db.Now()).
+		Where("id IN (?)", bun.In(ids)).Where("relayed_at IS NULL").Exec(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return db.Affected(res), nil
 }

@@ -12,13 +12,12 @@ import (
 // changes; every handler is idempotent through a conditional UPDATE, since
 // Asynq delivers at least once.
 const (
-	TypeSTKPush    = "payment:stk_push"
-	TypeSTKQuery   = "payment:stk_query"
-	TypeCallback   = "payment:callback"
-	TypeRelayEvent = "outbox:relay"
-	TypeDeliver    = "webhook:deliver"
-	TypeNotify     = "notify:send"
-	TypeSweep      = "maintenance:sweep"
+	TypeSTKPush  = "payment:stk_push"
+	TypeSTKQuery = "payment:stk_query"
+	TypeCallback = "payment:callback"
+	TypeDeliver  = "webhook:deliver"
+	TypeNotify   = "notify:send"
+	TypeSweep    = "maintenance:sweep"
 )
 
 // Payload is the body of every task: the id of the row the task works on,
@@ -70,12 +69,11 @@ type taskSpec struct {
 }
 
 var specs = map[string]taskSpec{
-	TypeCallback:   {queue: "critical", timeout: 30 * time.Second, maxRetry: 10},
-	TypeSTKPush:    {queue: "critical", timeout: 45 * time.Second, maxRetry: 3},
-	TypeSTKQuery:   {queue: "default", timeout: 45 * time.Second, maxRetry: 5},
-	TypeRelayEvent: {queue: "default", timeout: 30 * time.Second, maxRetry: 10},
-	TypeDeliver:    {queue: "webhooks", timeout: 30 * time.Second, maxRetry: 7},
-	TypeNotify:     {queue: "notify", timeout: 30 * time.Second, maxRetry: 8},
+	TypeCallback: {queue: "critical", timeout: 30 * time.Second, maxRetry: 10},
+	TypeSTKPush:  {queue: "critical", timeout: 45 * time.Second, maxRetry: 3},
+	TypeSTKQuery: {queue: "default", timeout: 45 * time.Second, maxRetry: 5},
+	TypeDeliver:  {queue: "webhooks", timeout: 30 * time.Second, maxRetry: 7},
+	TypeNotify:   {queue: "notify", timeout: 30 * time.Second, maxRetry: 8},
 	// One sweep per tick across replicas: the tick is in the id, and the
 	// id outlives the run (longer than any sweep interval).
 	TypeSweep: {queue: "default", timeout: 60 * time.Second, maxRetry: 0, retention: time.Hour},

@@ -129,7 +129,7 @@ func (b *testBundle) event(t *testing.T, typ string) (*outbox.Event, []queue.Job
 	t.Helper()
 	e, err := outbox.Record(t.Context(), b.db, b.storeID, typ, "", map[string]any{"order": map[string]any{"id": "ord_1", "sequence": 2}})
 	require.NoError(t, err)
-	require.NoError(t, b.relay.relay(t.Context(), e.ID))
+	require.NoError(t, b.relay.Poll(t.Context()))
 	return e, b.queue.take()
 }
 

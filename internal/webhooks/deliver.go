@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -104,17 +105,14 @@ func (d *Deliverer) HandleDeliver(ctx context.Context, t *asynq.Task) error {
 // scheduled here, not by Asynq, so the schedule, Retry-After and the
 // pause rule all read one row.
 func (d *Deliverer) Deliver(ctx context.Context, id string) error {
-	dl := new(Delivery)
-	if err := d.DB.NewSelect().Model(dl).Where("id = ?", id).Scan(ctx); err != nil {
-		return fmt.Errorf("webhooks: delivery %s: %w", id, db.NotFound(err))
-	}
 	now := d.Now()
-	if dl.Status != DeliveryPending || dl.NextAttemptAt.After(now.Add(earlySlack)) {
-		return nil // settled, held, or early: the task for its time will come
+	dl, err := d.claim(ctx, id, now)
+	if err != nil || dl == nil {
+		return err // nil: settled, held, early (the task for its time will come) or held by another run
 	}
 	ep, err := Get(ctx, d.DB, dl.StoreID, dl.EndpointID)
 	if err != nil {
-		return err
+		return errors.Join(err, d.unclaim(ctx, dl))
 	}
 	if ep.Status != EndpointActive {
 		return d.park(ctx, dl, ep)
@@ -122,23 +120,23 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 	if d.Limiter != nil {
 		release, ok, err := d.Limiter.Acquire(ctx, ep.ID)
 		if err != nil {
-			return err
+			return errors.Join(err, d.unclaim(ctx, dl))
 		}
 		if !ok {
 			// The endpoint has its fill of slow requests: come back soon,
 			// without holding one of the worker's goroutines meanwhile.
 			wait := time.Second + rand.N(2*time.Second)
+			if err := d.unclaim(ctx, dl); err != nil {
+				return err
+			}
 			d.enqueue(ctx, dl, wait, "busy"+strconv.FormatInt(time.Now().UnixNano(), 36))
 			return nil
 		}
 		defer release()
 	}
-	if claimed, err := d.claim(ctx, dl.ID, now); err != nil || !claimed {
-		return err
-	}
-	ev, err := outbox.Get(ctx, d.DB, dl.EventID)
-	if err != nil {
-		return err
+	var payload string
+	if err := d.DB.NewSelect().Model((*outbox.Event)(nil)).Column("payload").Where("id = ?", dl.EventID).Scan(ctx, &payload); err != nil {
+		return errors.Join(db.NotFound(err), d.unclaim(ctx, dl))
 	}
 	secrets, err := d.Endpoints.signingSecrets(ep, now)
 	if err != nil {
@@ -147,7 +145,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 		_, err := d.settle(ctx, dl, ep, Attempt{Err: fmt.Errorf("webhooks: the endpoint's secret cannot be opened")}, now, false)
 		return err
 	}
-	at := d.Sender.Send(ctx, Message{URL: ep.URL, ID: ev.ID, Timestamp: now, Body: []byte(ev.Payload), Secrets: secrets})
+	at := d.Sender.Send(ctx, Message{URL: ep.URL, ID: dl.EventID, Timestamp: now, Body: []byte(payload), Secrets: secrets})
 	retryIn, err := d.settle(ctx, dl, ep, at, now, true)
 	if err != nil {
 		return err
@@ -158,22 +156,34 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 	return nil
 }
 
-// claim takes a short lease on a pending delivery; false means another
-// worker holds it (a duplicated task) or it is no longer pending.
-func (d *Deliverer) claim(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := d.DB.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = ?", now.Add(leaseTime)).
+// claim takes a short lease on delivery id if it is pending, due (give or
+// take earlySlack) and not leased, and returns it; nil means there is
+// nothing for this run to do. Reading and leasing are one statement.
+func (d *Deliverer) claim(ctx context.Context, id string, now time.Time) (*Delivery, error) {
+	var dls []Delivery
+	_, err := d.DB.NewUpdate().Model(&dls).Set("locked_until = ?", now.Add(leaseTime)).
 		Where("id = ?", id).Where("status = ?", DeliveryPending).
-		Where("(locked_until IS NULL OR locked_until < ?)", now).Exec(ctx)
-	if err != nil {
-		return false, err
+		Where("(next_attempt_at IS NULL OR next_attempt_at <= ?)", now.Add(earlySlack)).
+		Where("(locked_until IS NULL OR locked_until < ?)", now).Returning("*").Exec(ctx)
+	if err != nil || len(dls) == 0 {
+		return nil, err
 	}
-	return db.Affected(res) == 1, nil
+	return &dls[0], nil
+}
+
+// unclaim gives up this run's lease, so the delivery's next task need not
+// wait for it to run out.
+func (d *Deliverer) unclaim(ctx context.Context, dl *Delivery) error {
+	_, err := d.DB.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = NULL").
+		Where("id = ?", dl.ID).Where("status = ?", DeliveryPending).Exec(ctx)
+	return err
 }
 
 // park settles a delivery whose endpoint is not active: held while the
 // endpoint is paused, failed once it is disabled.
 func (d *Deliverer) park(ctx context.Context, dl *Delivery, ep *Endpoint) error {
 	q := d.DB.NewUpdate().Model((*Delivery)(nil)).Set("updated_at = ?", d.Now()).Set("next_attempt_at = NULL").
+		Set("locked_until = NULL").
 		Where("id = ?", dl.ID).Where("status = ?", DeliveryPending)
 	if ep.Status == EndpointPaused {
 		q = q.Set("status = ?", DeliveryHeld)

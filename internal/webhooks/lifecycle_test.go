@@ -213,21 +213,16 @@ func TestOutboxSurvivesRedisDown(t *testing.T) {
 	e, err := outbox.Record(t.Context(), b.db, b.storeID, outbox.OrderPaid, "", map[string]any{})
 	require.NoError(t, err)
 
+	// Redis is down when the relay commits: the delivery row exists, the
+	// failed enqueue is logged, and the sweeper sends it once Redis is back.
 	b.queue.setDown(true)
 	require.NoError(t, b.relay.Poll(t.Context()), "a failed enqueue is logged, not fatal")
 	unrelayed, err := outbox.Unrelayed(t.Context(), b.db, 0, 10)
 	require.NoError(t, err)
-	require.Len(t, unrelayed, 1, "the event waits in the outbox")
-
-	b.queue.setDown(false)
-	require.NoError(t, b.relay.Poll(t.Context()))
-	relay := only(t, b.queue.take())
-	require.Equal(t, e.ID, relay.ID)
-
-	// Redis goes down again between the relay's commit and its enqueue:
-	// the delivery row exists, and the sweeper sends it once Redis is back.
-	b.queue.setDown(true)
-	require.NoError(t, b.relay.relay(t.Context(), e.ID))
+	require.Empty(t, unrelayed, "relaying needs only the database")
+	n, err := b.db.NewSelect().Model((*Delivery)(nil)).Where("event_id = ?", e.ID).Count(t.Context())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
 	b.queue.setDown(false)
 	require.Empty(t, b.queue.take())
 	require.NoError(t, b.relay.Sweep(t.Context()))

@@ -69,6 +69,8 @@ func (d *Deliverer) settle(ctx context.Context, dl *Delivery, ep *Endpoint, at A
 			return err
 		}
 		switch {
+		case at.OK() && ep.FailingSince.IsZero():
+			return nil
 		case at.OK():
 			return recovered(ctx, tx, ep.ID)
 		case at.Gone():

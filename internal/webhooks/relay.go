@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/db"
@@ -32,110 +31,183 @@ type Relay struct {
 	log    *slog.Logger
 
 	mu sync.Mutex
-	// queued is when Poll last enqueued each event it saw unrelayed, so a
-	// poll does not enqueue again an event whose task is still waiting.
-	queued map[string]time.Time
+	// failing holds events whose relay failed on its own, with when it
+	// may be tried again, so one bad event does not hold up the others.
+	failing map[string]time.Time
 }
 
-// requeueAfter is how long an event Poll enqueued stays unrelayed before
-// Poll enqueues it again (its task was lost). An enqueue Redis refused is
-// retried by the next poll.
-const requeueAfter = 10 * time.Second
+// relayBatch is how many events one relay transaction takes: one commit
+// for many events is what lets delivery keep up with a sale-day rush.
+const relayBatch = 200
+
+// failingBackoff is how long an event whose relay failed on its own waits
+// before it is tried again.
+const failingBackoff = 10 * time.Second
 
 // NewRelay returns a Relay; fanout adds other consumers of events.
 func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{db: d, queue: q, fanout: fanout, log: log}
+	return &Relay{db: d, queue: q, fanout: fanout, log: log, failing: map[string]time.Time{}}
 }
 
-// Poll enqueues the relay of every event not relayed yet. The worker
-// calls it a few times a second: committed events reach the queue without
-// the code that wrote them knowing about Redis (a polling publisher).
+// Poll relays every committed event not relayed yet, in batches, then
+// enqueues the deliveries and notifications they made. Each worker calls it
+// many times a second (a polling publisher: code that writes events never
+// talks to Redis); an idle poll is one indexed query. Replicas polling at
+// once take different events.
 func (r *Relay) Poll(ctx context.Context) error {
-	ids, err := outbox.UnrelayedIDs(ctx, r.db, 500)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	r.mu.Lock()
-	queued := make(map[string]time.Time, len(ids))
-	var due []string
-	for _, id := range ids {
-		if at, ok := r.queued[id]; ok && now.Sub(at) < requeueAfter {
-			queued[id] = at
-			continue
-		}
-		queued[id] = now
-		due = append(due, id)
-	}
-	r.queued = queued
-	r.mu.Unlock()
-	for _, id := range due {
-		if err := r.queue.Enqueue(ctx, queue.Job{Type: queue.TypeRelayEvent, ID: id}); err != nil {
-			// Not queued after all: the next poll tries again at once.
-			r.log.ErrorContext(ctx, "enqueue relay; the next poll retries", "event_id", id, "err", err)
-			r.mu.Lock()
-			delete(r.queued, id)
-			r.mu.Unlock()
+	for ctx.Err() == nil {
+		n, err := r.pollBatch(ctx)
+		if err != nil || n < relayBatch {
+			return err
 		}
 	}
 	return nil
 }
 
-// HandleRelay is the outbox:relay task. Creating deliveries and marking
-// the event relayed share a transaction, and each delivery is unique per
-// (endpoint, event), so a relay run twice makes no second delivery.
-func (r *Relay) HandleRelay(ctx context.Context, t *asynq.Task) error {
-	p, err := queue.Decode(t)
-	if err != nil {
-		return err
+// pollBatch relays up to relayBatch events in one transaction and reports
+// how many it took. If the batch fails, its events are relayed one by one,
+// so a bad event is set aside (and logged) instead of blocking the rest.
+func (r *Relay) pollBatch(ctx context.Context) (int, error) {
+	skip := r.skipping()
+	if any, err := outbox.AnyUnrelayed(ctx, r.db, skip); err != nil || !any {
+		return 0, err
 	}
-	return r.relay(ctx, p.ID)
+	var taken []string
+	jobs, err := r.inTx(ctx, func(ctx context.Context, tx bun.IDB) ([]queue.Job, error) {
+		es, err := outbox.TakeUnrelayed(ctx, tx, relayBatch, skip)
+		if err != nil {
+			return nil, err
+		}
+		taken = taken[:0]
+		for _, e := range es {
+			taken = append(taken, e.ID)
+		}
+		return r.relayEvents(ctx, tx, es)
+	})
+	if err != nil && len(taken) > 1 {
+		r.log.WarnContext(ctx, "relay batch failed; relaying its events one by one", "events", len(taken), "err", err)
+		for _, id := range taken {
+			r.relayAlone(ctx, id)
+		}
+		return len(taken), nil
+	}
+	if err != nil {
+		if len(taken) == 1 {
+			r.setAside(ctx, taken[0], err)
+		}
+		return 0, err
+	}
+	r.enqueueAll(ctx, jobs)
+	return len(taken), nil
 }
 
-func (r *Relay) relay(ctx context.Context, eventID string) error {
+// relayAlone relays one event in its own transaction; an event that fails
+// alone is set aside for failingBackoff.
+func (r *Relay) relayAlone(ctx context.Context, id string) {
+	jobs, err := r.inTx(ctx, func(ctx context.Context, tx bun.IDB) ([]queue.Job, error) {
+		e, err := outbox.Get(ctx, tx, id)
+		if err != nil || !e.RelayedAt.IsZero() {
+			return nil, err
+		}
+		return r.relayEvents(ctx, tx, []outbox.Event{*e})
+	})
+	if err != nil {
+		r.setAside(ctx, id, err)
+		return
+	}
+	r.enqueueAll(ctx, jobs)
+}
+
+// relayEvents makes the deliveries and fan-out of events es inside tx and
+// marks them relayed. Each delivery is unique per (endpoint, event) and
+// each notification per (event, kind, channel), so an event relayed twice
+// makes nothing twice.
+func (r *Relay) relayEvents(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error) {
 	var jobs []queue.Job
-	err := db.RunInTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
-		jobs = nil
-		e, err := outbox.Get(ctx, tx, eventID)
+	ids := make([]string, 0, len(es))
+	endpoints := map[string][]Endpoint{} // a store's endpoints, read once per batch
+	for i := range es {
+		e := &es[i]
+		eps, ok := endpoints[e.StoreID]
+		if !ok {
+			var err error
+			if eps, err = List(ctx, tx, e.StoreID); err != nil {
+				return nil, err
+			}
+			endpoints[e.StoreID] = eps
+		}
+		js, err := r.deliveries(ctx, tx, e, eps)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !e.RelayedAt.IsZero() {
-			return nil
-		}
-		if jobs, err = r.deliveries(ctx, tx, e); err != nil {
-			return err
-		}
+		jobs = append(jobs, js...)
 		for _, f := range r.fanout {
 			js, err := f(ctx, tx, e)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			jobs = append(jobs, js...)
 		}
-		_, err = outbox.MarkRelayed(ctx, tx, e.ID)
+		ids = append(ids, e.ID)
+	}
+	_, err := outbox.MarkRelayed(ctx, tx, ids...)
+	return jobs, err
+}
+
+// inTx runs fn in a transaction and returns its jobs once it committed.
+func (r *Relay) inTx(ctx context.Context, fn func(context.Context, bun.IDB) ([]queue.Job, error)) ([]queue.Job, error) {
+	var jobs []queue.Job
+	err := db.RunInTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		jobs, err = fn(ctx, tx)
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return jobs, nil
+}
+
+// skipping lists the events set aside and not due again yet, forgetting
+// those that are.
+func (r *Relay) skipping() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	var ids []string
+	for id, until := range r.failing {
+		if now.Before(until) {
+			ids = append(ids, id)
+		} else {
+			delete(r.failing, id)
+		}
+	}
+	return ids
+}
+
+func (r *Relay) setAside(ctx context.Context, id string, err error) {
+	if ctx.Err() != nil {
+		return // shutting down, not a bad event
+	}
+	r.log.ErrorContext(ctx, "ALERT event cannot be relayed; retrying later", "event_id", id, "retry_in", failingBackoff, "err", err)
+	r.mu.Lock()
+	r.failing[id] = time.Now().Add(failingBackoff)
+	r.mu.Unlock()
+}
+
+func (r *Relay) enqueueAll(ctx context.Context, jobs []queue.Job) {
 	for _, j := range jobs {
 		r.enqueue(ctx, j)
 	}
-	return nil
 }
 
 // deliveries makes e's deliveries: due now for active endpoints that
 // subscribed to its type, held for paused ones (sent on resume), none for
 // disabled ones.
-func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error) {
-	eps, err := List(ctx, tx, e.StoreID)
-	if err != nil {
-		return nil, err
-	}
+func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, e *outbox.Event, eps []Endpoint) ([]queue.Job, error) {
 	var jobs []queue.Job
 	now := db.Now()
 	for _, ep := range eps {

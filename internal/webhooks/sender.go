@@ -63,13 +63,16 @@ func NewSender(o SenderOptions) *Sender {
 	timeout := cmp.Or(o.Timeout, sendTimeoutDefault)
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           o.Policy.DialContext(dialer),
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:     true, // a custom DialContext disables HTTP/2 otherwise
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
+		Proxy:               nil,
+		DialContext:         o.Policy.DialContext(dialer),
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:   true, // a custom DialContext disables HTTP/2 otherwise
+		TLSHandshakeTimeout: 10 * time.Second,
+		// Many stores' endpoints can share one receiving host (a platform
+		// serving several shops): keep enough connections to it warm that
+		// a busy minute does not become a dial per delivery.
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   32,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}

@@ -72,13 +72,14 @@ type Service struct {
 	payments *payments.Service
 	tokens   tokens.Deriver
 	prompts  PromptLimit
+	admit    *Admission
 	log      *slog.Logger
 }
 
 // NewService returns a Service that bounds the prompts to each phone by
-// prompts.
-func NewService(d *bun.DB, p *payments.Service, t tokens.Deriver, prompts PromptLimit, log *slog.Logger) *Service {
-	return &Service{db: d, payments: p, tokens: t, prompts: prompts, log: log}
+// prompts and the checkouts running at once by admit (nil: no bound).
+func NewService(d *bun.DB, p *payments.Service, t tokens.Deriver, prompts PromptLimit, admit *Admission, log *slog.Logger) *Service {
+	return &Service{db: d, payments: p, tokens: t, prompts: prompts, admit: admit, log: log}
 }
 
 // Place validates cart against store's catalogue and writes the order, its
@@ -95,6 +96,11 @@ func (s *Service) Place(ctx context.Context, store *stores.Store, cart Cart) (*P
 	if err := validateCart(cart); err != nil {
 		return nil, err
 	}
+	release, err := s.admit.Enter(ctx, store.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if ok, err := stores.HasCredentials(ctx, s.db, store.ID); err != nil {
 		return nil, err // a database problem, not the merchant's setup
 	} else if !ok {
@@ -155,11 +161,9 @@ func (s *Service) place(ctx context.Context, tx bun.IDB, store *stores.Store, ca
 	if err != nil {
 		return nil, err
 	}
-	snap, err := orders.TakeSnapshot(ctx, tx, store.ID, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := outbox.Record(ctx, tx, store.ID, outbox.OrderCreated, o.ID, map[string]any{"order": snap}); err != nil {
+	ref := outbox.StoreRef{ID: store.ID, Slug: store.Slug, Name: store.Name}
+	snap := orders.SnapshotOf(o, items)
+	if _, err := outbox.RecordFor(ctx, tx, ref, outbox.OrderCreated, o.ID, map[string]any{"order": snap}); err != nil {
 		return nil, err
 	}
 	return &Placed{Order: o, Attempt: a, Token: token}, nil
@@ -213,8 +217,13 @@ func (s *Service) Retry(ctx context.Context, store *stores.Store, o *orders.Orde
 			return nil, input.Invalid("phone", err.Error())
 		}
 	}
+	release, err := s.admit.Enter(ctx, store.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var a *payments.Attempt
-	err := db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+	err = db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		// Re-check inside the transaction: a callback may have paid it.
 		cur, err := orders.Get(ctx, tx, store.ID, o.ID)
 		if err != nil {

@@ -45,8 +45,14 @@ func TakeSnapshot(ctx context.Context, tx bun.IDB, storeID, id string) (*Snapsho
 	if err != nil {
 		return nil, err
 	}
+	return SnapshotOf(o, items), nil
+}
+
+// SnapshotOf is the snapshot of o with its items, for a caller that has
+// just written them and need not read them back.
+func SnapshotOf(o *Order, items []Item) *Snapshot {
 	return &Snapshot{ID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Currency: o.Currency, Items: items,
 		Customer: Customer{Name: o.CustomerName, Email: o.CustomerEmail, Phone: mpesa.MaskPhone(o.Phone)},
 		Receipt:  o.Receipt, Sequence: o.Sequence, Created: o.CreatedAt, PaidAt: o.PaidAt,
-		DeliveryNote: o.DeliveryNote, FulfilledAt: o.FulfilledAt}, nil
+		DeliveryNote: o.DeliveryNote, FulfilledAt: o.FulfilledAt}
 }

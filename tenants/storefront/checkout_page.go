@@ -121,6 +121,7 @@ func (s *Storefront) checkout(c *fiber.Ctx) error {
 	}
 	placed, err := s.Checkout.Place(c.UserContext(), current(c), cart)
 	var tooMany *checkout.TooManyPromptsError
+	var busy *checkout.BusyError
 	if ie, ok := input.As(err); ok {
 		f.Problems[problemField(ie)] = problemKey(ie)
 		return s.renderCart(c, fiber.StatusBadRequest, f)
@@ -132,6 +133,10 @@ func (s *Storefront) checkout(c *fiber.Ctx) error {
 	case errors.As(err, &tooMany):
 		f.Problems["phone"] = tooManyAdvice(tooMany, chooseLang(c))
 		return s.renderCart(c, fiber.StatusTooManyRequests, f)
+	case errors.As(err, &busy):
+		f.Problems["items"] = "err.busy"
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return s.renderCart(c, fiber.StatusServiceUnavailable, f)
 	case errors.Is(err, checkout.ErrNotPayable):
 		f.Problems["items"] = "err.payable"
 		return s.renderCart(c, fiber.StatusServiceUnavailable, f)
