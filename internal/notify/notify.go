@@ -73,14 +73,14 @@ type Notification struct {
 	Body    string `json:"body"`
 	Status  string `json:"status"`
 	// Provider is the provider that sends it; ProviderRef its id there.
-	Provider    string    `json:"provider"`
-	ProviderRef string    `json:"provider_ref,omitempty"`
-	Attempts    int64     `json:"attempts"`
-	LastError   string    `json:"last_error,omitempty"`
+	Provider    string `json:"provider"`
+	ProviderRef string `json:"provider_ref,omitempty"`
+	Attempts    int64  `json:"attempts"`
+	LastError   string `json:"last_error,omitempty"`
 	// Claim names the run that marked it sending.
 	Claim     string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
-	SentAt      time.Time `bun:",nullzero" json:"sent_at,omitzero"`
+	SentAt    time.Time `bun:",nullzero" json:"sent_at,omitzero"`
 }
 
 // Config is what a [Service] works with.
