@@ -31,7 +31,7 @@ g2 = _, _
 e = some(where (p.eft == allow))
 
 [matchers]
-m = (g(r.sub, p.sub, r.dom) || g2(r.sub, p.sub)) && r.obj == p.obj && r.act == p.act
+m = r.obj == p.obj && r.act == p.act && (g(r.sub, p.sub, r.dom) || g2(r.sub, p.sub))
 `
 
 // Roles and pseudo-subjects.

@@ -46,3 +46,14 @@ func NotFound(err error) error {
 	}
 	return err
 }
+
+// UpdateOne runs q, an UPDATE of at most one row of T's table, and returns
+// the row as q left it (RETURNING *), or nil when q matched none: the
+// state change and the read that would follow it in one statement.
+func UpdateOne[T any](ctx context.Context, q *bun.UpdateQuery) (*T, error) {
+	var rows []T
+	if _, err := q.Model(&rows).Returning("*").Exec(ctx); err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}

@@ -176,7 +176,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer t.close()
 	h.t = t
-	h.rss = rssSampler{pids: t.PIDs, shared: len(t.PIDs) == 1 && t.PIDs[0] == os.Getpid()}
+	h.rss = rssSampler{pids: t.PIDs, shared: len(t.PIDs) == 1 && t.PIDs[0] == os.Getpid(), backends: t.backends(ctx)}
 	if h.hooks, err = newReceiver(); err != nil {
 		return nil, err
 	}

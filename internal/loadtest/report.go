@@ -14,17 +14,18 @@ func (r *Report) WriteTable(w io.Writer) {
 		m.CPUs, m.MemoryGiB, m.Load1, m.Go, m.Database, m.Redis, r.Stack)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\tstores\tmode\torders/s\tpaid+hook/s\tcheckout p50/p99\tcb ack p99\tcb→paid p50/p99\t"+
-		"paid→hook p50/p99\tseen paid p50/p99\tdrain s\tRSS MiB\tCPU ms/order\tcheck\t")
+		"paid→hook p50/p99\tseen paid p50/p99\tdrain s\tRSS MiB\tCPU ms/order stack+db\tcheck\t")
 	for _, p := range r.Phases {
 		l := p.Latency
 		mode := p.Mode
 		if p.Concurrency == 0 {
 			mode = fmt.Sprintf("%s %g/s", mode, p.Rate+p.HotRate)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%.1f\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%.0f\t%.1f\t%s\t\n", p.Name, p.Stores, mode,
+		orders := float64(max(p.Created, 1))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%.1f\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%.0f\t%.1f+%.1f\t%s\t\n", p.Name, p.Stores, mode,
 			p.CreatedPerS, p.PaidPerS, pair(l["checkout"]), l["callback_ack"].P99, pair(l["callback_to_paid"]),
 			pair(l["paid_to_webhook"]), pair(l["checkout_to_seen_paid"]), p.DrainS, p.RSS.PeakMiB,
-			1000*p.RSS.CPUSeconds/float64(max(p.Created, 1)), checkWord(p.Check))
+			1000*p.RSS.CPUSeconds/orders, 1000*p.RSS.DBCPUSeconds/orders, checkWord(p.Check))
 	}
 	_ = tw.Flush()
 	for _, p := range r.Phases {

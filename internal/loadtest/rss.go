@@ -17,7 +17,11 @@ type RSS struct {
 	// CPUSeconds is the CPU time the stack's processes used meanwhile: on
 	// a machine shared with other work, CPU per order holds when
 	// throughput and latency do not.
-	CPUSeconds    float64 `json:"cpu_s"`
+	CPUSeconds float64 `json:"cpu_s"`
+	// DBCPUSeconds is the CPU time PostgreSQL's backends serving the
+	// stack used meanwhile (0 on SQLite, whose work is in CPUSeconds):
+	// with the stack's own, what an order costs the whole machine.
+	DBCPUSeconds  float64 `json:"db_cpu_s,omitempty"`
 	SharesHarness bool    `json:"shares_harness,omitempty"`
 }
 
@@ -26,6 +30,9 @@ type RSS struct {
 type rssSampler struct {
 	pids   []int
 	shared bool
+	// backends lists the PostgreSQL backend processes serving the stack
+	// (nil on SQLite).
+	backends func() []int
 }
 
 // watch samples until the returned function is called, which reports the
@@ -53,7 +60,8 @@ func (s rssSampler) watch() func() RSS {
 		out.PeakMiB, out.EndMiB = max(out.PeakMiB, total), total
 		mu.Unlock()
 	}
-	cpu0 := s.cpu()
+	cpu0 := cpuSeconds(s.pids)
+	db0 := s.backendCPU()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -74,7 +82,12 @@ func (s rssSampler) watch() func() RSS {
 		sample()
 		mu.Lock()
 		defer mu.Unlock()
-		out.CPUSeconds = s.cpu() - cpu0
+		out.CPUSeconds = cpuSeconds(s.pids) - cpu0
+		for pid, t := range s.backendCPU() {
+			// A backend that exited meanwhile is missed: the stack's pools
+			// keep their connections, so few do.
+			out.DBCPUSeconds += t - db0[pid]
+		}
 		return out
 	}
 }
@@ -82,23 +95,40 @@ func (s rssSampler) watch() func() RSS {
 // clockTicks is Linux's USER_HZ, the unit of /proc/<pid>/stat times.
 const clockTicks = 100
 
-// cpu is the user and system CPU seconds the processes have used.
-func (s rssSampler) cpu() float64 {
+// cpuSeconds is the user and system CPU seconds processes pids have used.
+func cpuSeconds(pids []int) float64 {
 	total := 0.0
-	for _, pid := range s.pids {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			continue
-		}
-		// Fields after the command (which may hold spaces) close with ')'.
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) > 12 {
-			u, _ := strconv.ParseFloat(f[11], 64)
-			st, _ := strconv.ParseFloat(f[12], 64)
-			total += (u + st) / clockTicks
-		}
+	for _, pid := range pids {
+		total += processCPU(pid)
 	}
 	return total
+}
+
+// backendCPU is the CPU seconds of each database backend serving the stack.
+func (s rssSampler) backendCPU() map[int]float64 {
+	out := map[int]float64{}
+	if s.backends == nil {
+		return out
+	}
+	for _, pid := range s.backends() {
+		out[pid] = processCPU(pid)
+	}
+	return out
+}
+
+func processCPU(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) close with ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) <= 12 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / clockTicks
 }
 
 // vmRSS is pid's resident set in MiB (Linux).

@@ -144,7 +144,7 @@ func startTarget(ctx context.Context, o Options, log *slog.Logger) (*target, err
 	if t.Ledger == nil {
 		t.Ledger = httpLedger(t.URL)
 	}
-	if t.DB, err = db.Open(dbURL); err != nil {
+	if t.DB, err = db.Open(withAppName(dbURL)); err != nil {
 		return nil, err
 	}
 	t.cleanup = append(t.cleanup, func() { _ = t.DB.Close() })
@@ -475,4 +475,38 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// harnessAppName marks the harness's own database connections, so their
+// work is not counted as the stack's.
+const harnessAppName = "sokohub-loadtest"
+
+func withAppName(dbURL string) string {
+	if !strings.HasPrefix(dbURL, "postgres") {
+		return dbURL
+	}
+	sep := "?"
+	if strings.Contains(dbURL, "?") {
+		sep = "&"
+	}
+	return dbURL + sep + "application_name=" + harnessAppName
+}
+
+// backends returns a function listing the PostgreSQL backends serving the
+// stack's scratch database on this machine (not the harness's own), or nil
+// on SQLite or a remote server.
+func (t *target) backends(ctx context.Context) func() []int {
+	if !db.IsPostgres(t.DB) || loopbackURL(t.DatabaseURL) != nil {
+		return nil
+	}
+	return func() []int {
+		var pids []int
+		err := t.DB.NewSelect().TableExpr("pg_stat_activity").Column("pid").
+			Where("datname = current_database()").Where("application_name <> ?", harnessAppName).
+			Where("pid <> pg_backend_pid()").Scan(ctx, &pids)
+		if err != nil {
+			return nil
+		}
+		return pids
+	}
 }

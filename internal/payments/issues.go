@@ -137,11 +137,11 @@ func (s *Service) matchIssue(ctx context.Context, tx bun.IDB, is *Issue, orderID
 	if o.Total != is.Amount || o.Currency != is.Currency {
 		return input.Invalid("order_id", "the payment's amount differs from that order's total")
 	}
-	ok, err := orders.MarkPaid(ctx, tx, is.StoreID, o.ID, orders.StatusPending, is.Receipt, "")
+	paid, err := orders.MarkPaid(ctx, tx, is.StoreID, o.ID, orders.StatusPending, is.Receipt, "")
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if paid == nil {
 		return input.Invalid("order_id", "that order is not waiting for payment")
 	}
 	snap, err := orders.TakeSnapshot(ctx, tx, is.StoreID, o.ID)

@@ -15,8 +15,6 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/queue"
-	"github.com/sokohub/sokohub/tenants/orders"
-	"github.com/sokohub/sokohub/tenants/stores"
 )
 
 // UnconfirmedPush is how long a claimed push may stay without Daraja's
@@ -89,13 +87,9 @@ func notSent(err error) bool {
 // to a second prompt (the sweeper frees the customer instead).
 func (s *Service) claimPush(ctx context.Context, id string) (*Attempt, bool, error) {
 	now := db.Now()
-	res, err := s.db.NewUpdate().Model((*Attempt)(nil)).Set("push_started_at = ?", now).Set("updated_at = ?", now).
-		Where("id = ?", id).Where("status = ?", StatusQueued).Where("push_started_at IS NULL").Exec(ctx)
-	if err != nil || db.Affected(res) == 0 {
-		return nil, false, err
-	}
-	a, err := get(ctx, s.db, id)
-	return a, err == nil, err
+	a, err := db.UpdateOne[Attempt](ctx, s.db.NewUpdate().Set("push_started_at = ?", now).Set("updated_at = ?", now).
+		Where("id = ?", id).Where("status = ?", StatusQueued).Where("push_started_at IS NULL"))
+	return a, a != nil, err
 }
 
 func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushRequest, mpesa.Credentials, error) {
@@ -104,20 +98,21 @@ func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushReques
 	if err != nil {
 		return req, mpesa.Credentials{}, err
 	}
-	store, err := stores.ByID(ctx, s.db, a.StoreID)
+	// The prompt names the store and the order: one read for both.
+	var slug string
+	var number int64
+	err = s.db.NewSelect().TableExpr("orders AS o").Join("JOIN stores AS s ON s.id = o.store_id").
+		ColumnExpr("s.slug, o.number").Where("o.store_id = ?", a.StoreID).Where("o.id = ?", a.OrderID).
+		Scan(ctx, &slug, &number)
 	if err != nil {
-		return req, mpesa.Credentials{}, err
-	}
-	o, err := orders.Get(ctx, s.db, a.StoreID, a.OrderID)
-	if err != nil {
-		return req, mpesa.Credentials{}, err
+		return req, mpesa.Credentials{}, db.NotFound(err)
 	}
 	creds, err := s.vault.Credentials(ctx, s.db, a.StoreID)
 	if err != nil {
 		return req, mpesa.Credentials{}, fmt.Errorf("store has no usable M-Pesa credentials: %w", err)
 	}
 	return mpesa.PushRequest{Amount: amount, Phone: a.Phone, CallbackURL: s.CallbackURL(a.ID),
-		AccountReference: AccountReference(store.Slug, o.Number), Description: "Order " + strconv.FormatInt(o.Number, 10)}, creds, nil
+		AccountReference: AccountReference(slug, number), Description: "Order " + strconv.FormatInt(number, 10)}, creds, nil
 }
 
 // AccountReference names the store and order in the customer's prompt
@@ -195,14 +190,14 @@ func (s *Service) releasePush(ctx context.Context, a *Attempt) error {
 func (s *Service) reject(ctx context.Context, a *Attempt, info mpesa.ResultInfo) error {
 	return db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		now := db.Now()
-		res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", StatusRejected).
+		cur, err := db.UpdateOne[Attempt](ctx, tx.NewUpdate().Set("status = ?", StatusRejected).
 			Set("failure_reason = ?", info.CustomerReason).Set("merchant_reason = ?", info.MerchantReason).
 			Set("result_code = ?", nullable(info.Code)).Set("resolved_at = ?", now).Set("updated_at = ?", now).
-			Where("id = ?", a.ID).Where("status = ?", StatusQueued).Exec(ctx)
-		if err != nil || db.Affected(res) == 0 {
+			Where("id = ?", a.ID).Where("status = ?", StatusQueued))
+		if err != nil || cur == nil {
 			return err
 		}
-		return s.recordFailure(ctx, tx, a)
+		return s.recordFailure(ctx, tx, cur)
 	})
 }
 

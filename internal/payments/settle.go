@@ -68,18 +68,18 @@ func (s *Service) settleSuccess(ctx context.Context, tx bun.IDB, a *Attempt, r r
 	now := db.Now()
 	// Money moved: whatever we believed before (failed, timed out, even
 	// rejected after a lost push answer), the attempt succeeded.
-	res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", StatusSucceeded).
+	cur, err := db.UpdateOne[Attempt](ctx, tx.NewUpdate().Set("status = ?", StatusSucceeded).
 		Set("receipt = ?", nullable(r.Receipt)).Set("result_code = ?", r.Code).Set("result_desc = ?", r.Desc).
 		Set("payer_phone = ?", nullable(r.PayerPhone)).Set("failure_reason = NULL").Set("merchant_reason = NULL").
 		Set("resolved_at = ?", now).Set("updated_at = ?", now).
-		Where("id = ?", a.ID).Where("status <> ?", StatusSucceeded).Exec(ctx)
+		Where("id = ?", a.ID).Where("status <> ?", StatusSucceeded))
 	if err != nil {
 		return "", err
 	}
-	if db.Affected(res) == 0 {
+	if cur == nil {
 		return s.fillReceipt(ctx, tx, a, r.Receipt)
 	}
-	return s.payOrder(ctx, tx, a, r.Receipt)
+	return s.payOrder(ctx, tx, cur, r.Receipt)
 }
 
 // payOrder gives a successful attempt's money to its order: pending orders
@@ -108,10 +108,10 @@ func (s *Service) payOrder(ctx context.Context, tx bun.IDB, a *Attempt, receipt 
 		return IssueOverpaid, recordIssue(ctx, tx, a, IssueOverpaid, a.Amount, receipt, outbox.PaymentOverpaid)
 	}
 	paid, err := orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, o.Status, receipt, attention)
-	if err != nil || !paid {
+	if err != nil || paid == nil {
 		return "", errors.Join(err, errors.New("payments: order changed under the settle transaction"))
 	}
-	return outcome, s.recordOrderEvent(ctx, tx, a, outbox.OrderPaid)
+	return outcome, s.recordOrderEvent(ctx, tx, a, paid, outbox.OrderPaid)
 }
 
 // reserveAgain takes a revived order's items out of stock again, all or
@@ -151,15 +151,15 @@ func (s *Service) fillReceipt(ctx context.Context, tx bun.IDB, a *Attempt, recei
 
 func (s *Service) settleFailure(ctx context.Context, tx bun.IDB, a *Attempt, r result, info mpesa.ResultInfo, status string) (string, error) {
 	now := db.Now()
-	res, err := tx.NewUpdate().Model((*Attempt)(nil)).Set("status = ?", status).
+	cur, err := db.UpdateOne[Attempt](ctx, tx.NewUpdate().Set("status = ?", status).
 		Set("result_code = ?", r.Code).Set("result_desc = ?", r.Desc).
 		Set("failure_reason = ?", info.CustomerReason).Set("merchant_reason = ?", info.MerchantReason).
 		Set("resolved_at = ?", now).Set("updated_at = ?", now).
-		Where("id = ?", a.ID).Where("status IN (?)", bun.In([]string{StatusQueued, StatusPrompted})).Exec(ctx)
+		Where("id = ?", a.ID).Where("status IN (?)", bun.In([]string{StatusQueued, StatusPrompted})))
 	if err != nil {
 		return "", err
 	}
-	if db.Affected(res) == 0 {
+	if cur == nil {
 		if cur, err := get(ctx, tx, a.ID); err == nil && cur.Status == StatusSucceeded {
 			// Money cannot un-move: a failure after a success is either a
 			// forgery or Daraja contradicting itself. Keep the success.
@@ -168,16 +168,18 @@ func (s *Service) settleFailure(ctx context.Context, tx bun.IDB, a *Attempt, r r
 		}
 		return "duplicate", nil
 	}
-	return status, s.recordFailure(ctx, tx, a)
+	return status, s.recordFailure(ctx, tx, cur)
 }
 
-// recordFailure tells the seller and the customer that an attempt failed;
-// the order stays pending and can be paid with a new attempt.
+// recordFailure tells the seller and the customer that attempt a (as it
+// now is) failed; the order stays pending and can be paid with a new
+// attempt.
 func (s *Service) recordFailure(ctx context.Context, tx bun.IDB, a *Attempt) error {
-	if err := orders.Touch(ctx, tx, a.StoreID, a.OrderID); err != nil {
+	o, err := orders.Touch(ctx, tx, a.StoreID, a.OrderID)
+	if err != nil {
 		return err
 	}
-	return s.recordOrderEvent(ctx, tx, a, outbox.OrderPaymentFailed)
+	return s.recordOrderEvent(ctx, tx, a, o, outbox.OrderPaymentFailed)
 }
 
 // PaymentView is the payment part of an event payload.
@@ -192,18 +194,16 @@ type PaymentView struct {
 	Phone         string `json:"phone"`
 }
 
-func (s *Service) recordOrderEvent(ctx context.Context, tx bun.IDB, a *Attempt, typ string) error {
-	snap, err := orders.TakeSnapshot(ctx, tx, a.StoreID, a.OrderID)
+// recordOrderEvent records event typ about order o and attempt a, both as
+// this transaction just left them.
+func (s *Service) recordOrderEvent(ctx context.Context, tx bun.IDB, a *Attempt, o *orders.Order, typ string) error {
+	items, err := orders.Items(ctx, tx, o.StoreID, o.ID)
 	if err != nil {
 		return err
 	}
-	cur, err := get(ctx, tx, a.ID)
-	if err != nil {
-		return err
-	}
-	pay := PaymentView{ID: cur.ID, Status: cur.Status, Amount: cur.Amount, Currency: cur.Currency, Receipt: cur.Receipt,
-		ResultCode: cur.ResultCode, FailureReason: cur.FailureReason, Phone: mpesa.MaskPhone(cur.Phone)}
-	_, err = outbox.Record(ctx, tx, a.StoreID, typ, a.OrderID, map[string]any{"order": snap, "payment": pay})
+	pay := PaymentView{ID: a.ID, Status: a.Status, Amount: a.Amount, Currency: a.Currency, Receipt: a.Receipt,
+		ResultCode: a.ResultCode, FailureReason: a.FailureReason, Phone: mpesa.MaskPhone(a.Phone)}
+	_, err = outbox.Record(ctx, tx, a.StoreID, typ, a.OrderID, map[string]any{"order": orders.SnapshotOf(o, items), "payment": pay})
 	return err
 }
 

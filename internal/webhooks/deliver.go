@@ -160,15 +160,10 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 // take earlySlack) and not leased, and returns it; nil means there is
 // nothing for this run to do. Reading and leasing are one statement.
 func (d *Deliverer) claim(ctx context.Context, id string, now time.Time) (*Delivery, error) {
-	var dls []Delivery
-	_, err := d.DB.NewUpdate().Model(&dls).Set("locked_until = ?", now.Add(leaseTime)).
+	return db.UpdateOne[Delivery](ctx, d.DB.NewUpdate().Set("locked_until = ?", now.Add(leaseTime)).
 		Where("id = ?", id).Where("status = ?", DeliveryPending).
 		Where("(next_attempt_at IS NULL OR next_attempt_at <= ?)", now.Add(earlySlack)).
-		Where("(locked_until IS NULL OR locked_until < ?)", now).Returning("*").Exec(ctx)
-	if err != nil || len(dls) == 0 {
-		return nil, err
-	}
-	return &dls[0], nil
+		Where("(locked_until IS NULL OR locked_until < ?)", now))
 }
 
 // unclaim gives up this run's lease, so the delivery's next task need not

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -38,7 +39,13 @@ type Relay struct {
 
 // relayBatch is how many events one relay transaction takes: one commit
 // for many events is what lets delivery keep up with a sale-day rush.
-const relayBatch = 200
+const relayBatch = 100
+
+// relayLanes is how many batches one worker relays at once on
+// PostgreSQL (SKIP LOCKED gives each its own events). A batch is a chain
+// of short statements, each a round trip: lanes keep the database busy
+// while one waits. SQLite has one writer, so one lane.
+const relayLanes = 4
 
 // failingBackoff is how long an event whose relay failed on its own waits
 // before it is tried again.
@@ -55,16 +62,31 @@ func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay 
 // Poll relays every committed event not relayed yet, in batches, then
 // enqueues the deliveries and notifications they made. Each worker calls it
 // many times a second (a polling publisher: code that writes events never
-// talks to Redis); an idle poll is one indexed query. Replicas polling at
-// once take different events.
+// talks to Redis); an idle poll is one indexed query. Lanes and replicas
+// polling at once take different events.
 func (r *Relay) Poll(ctx context.Context) error {
-	for ctx.Err() == nil {
-		n, err := r.pollBatch(ctx)
-		if err != nil || n < relayBatch {
-			return err
-		}
+	if any, err := outbox.AnyUnrelayed(ctx, r.db, r.skipping()); err != nil || !any {
+		return err
 	}
-	return nil
+	lanes := 1
+	if db.IsPostgres(r.db) {
+		lanes = relayLanes
+	}
+	errs := make([]error, lanes)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				n, err := r.pollBatch(ctx)
+				if err != nil || n < relayBatch {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // pollBatch relays up to relayBatch events in one transaction and reports
@@ -72,9 +94,6 @@ func (r *Relay) Poll(ctx context.Context) error {
 // so a bad event is set aside (and logged) instead of blocking the rest.
 func (r *Relay) pollBatch(ctx context.Context) (int, error) {
 	skip := r.skipping()
-	if any, err := outbox.AnyUnrelayed(ctx, r.db, skip); err != nil || !any {
-		return 0, err
-	}
 	var taken []string
 	jobs, err := r.inTx(ctx, func(ctx context.Context, tx bun.IDB) ([]queue.Job, error) {
 		es, err := outbox.TakeUnrelayed(ctx, tx, relayBatch, skip)

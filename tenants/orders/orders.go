@@ -121,17 +121,13 @@ func Items(ctx context.Context, idb bun.IDB, storeID, orderID string) ([]Item, e
 // MarkPaid moves order id from status from (pending, or expired when a
 // late payment revives it) to paid with receipt (empty when only an STK
 // Query has confirmed the payment so far) and attention (empty unless the
-// merchant must act). It reports false when the order was not in from.
-func MarkPaid(ctx context.Context, tx bun.IDB, storeID, id, from, receipt, attention string) (bool, error) {
+// merchant must act), and returns the order as it now is; nil when the
+// order was not in from.
+func MarkPaid(ctx context.Context, tx bun.IDB, storeID, id, from, receipt, attention string) (*Order, error) {
 	now := db.Now()
-	res, err := tx.NewUpdate().Model((*Order)(nil)).
-		Set("status = ?", StatusPaid).Set("receipt = ?", nullable(receipt)).Set("paid_at = ?", now).
+	return db.UpdateOne[Order](ctx, tx.NewUpdate().Set("status = ?", StatusPaid).Set("receipt = ?", nullable(receipt)).Set("paid_at = ?", now).
 		Set("attention = ?", nullable(attention)).Set("updated_at = ?", now).Set("sequence = sequence + 1").
-		Where("store_id = ?", storeID).Where("id = ?", id).Where("status = ?", from).Exec(ctx)
-	if err != nil {
-		return false, err
-	}
-	return db.Affected(res) == 1, nil
+		Where("store_id = ?", storeID).Where("id = ?", id).Where("status = ?", from))
 }
 
 // Expire moves a pending order past its expiry to expired, unless a
@@ -174,11 +170,15 @@ func FillReceipt(ctx context.Context, tx bun.IDB, storeID, id, receipt string) e
 }
 
 // Touch bumps an order's sequence for a change that lives elsewhere (a
-// payment attempt failed), so webhook receivers can order the updates.
-func Touch(ctx context.Context, tx bun.IDB, storeID, id string) error {
-	_, err := tx.NewUpdate().Model((*Order)(nil)).Set("sequence = sequence + 1").Set("updated_at = ?", db.Now()).
-		Where("store_id = ?", storeID).Where("id = ?", id).Exec(ctx)
-	return err
+// payment attempt failed), so webhook receivers can order the updates, and
+// returns the order as it now is.
+func Touch(ctx context.Context, tx bun.IDB, storeID, id string) (*Order, error) {
+	o, err := db.UpdateOne[Order](ctx, tx.NewUpdate().Set("sequence = sequence + 1").Set("updated_at = ?", db.Now()).
+		Where("store_id = ?", storeID).Where("id = ?", id))
+	if err == nil && o == nil {
+		err = db.ErrNotFound
+	}
+	return o, err
 }
 
 func nullable(s string) any {
