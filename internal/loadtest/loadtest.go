@@ -176,7 +176,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer t.close()
 	h.t = t
-	h.rss = rssSampler{pids: t.PIDs, shared: len(t.PIDs) == 1 && t.PIDs[0] == os.Getpid(), backends: t.backends(ctx)}
+	h.rss = rssSampler{pids: t.PIDs, shared: len(t.PIDs) == 1 && t.PIDs[0] == os.Getpid(), backends: t.backends(ctx),
+		writes: t.tableWrites(ctx)}
 	if h.hooks, err = newReceiver(); err != nil {
 		return nil, err
 	}
@@ -224,7 +225,7 @@ func (h *harness) phases(ctx context.Context, rep *Report) error {
 	}
 	stopProfile := h.profile(ctx, "", h.o.Duration)
 	flow, err := h.runPhase(ctx, phaseSpec{Name: "flow", Shops: pool, Rate: h.o.Rate, Concurrency: h.o.Concurrency,
-		CallbackRate: h.o.CallbackRate, Duration: h.o.Duration})
+		CallbackRate: h.o.CallbackRate, Duration: h.o.Duration, CountRows: true})
 	stopProfile()
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ type phaseSpec struct {
 	// all: the harness tops up the simulator's with its own.
 	CallbackRate float64
 	Duration     time.Duration
+	// CountRows counts the rows written per order (PostgreSQL only; it
+	// adds about 20 s of waiting for the statistics).
+	CountRows bool
 }
 
 // phaseRun is what a phase collects while it runs.
@@ -53,7 +56,7 @@ func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, e
 	r := &phaseRun{spec: spec, orders: map[string]*placed{}, closed: spec.Concurrency > 0}
 	h.log.Info("phase", "name", spec.Name, "stores", len(spec.Shops), "rate", spec.Rate, "concurrency", spec.Concurrency,
 		"duration", spec.Duration)
-	stopRSS := h.rss.watch()
+	stopRSS := h.rss.watch(spec.CountRows)
 	r.start = time.Now()
 	var wg sync.WaitGroup
 	var mu sync.Mutex

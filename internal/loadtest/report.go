@@ -45,6 +45,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  paid→hook split: event→relayed p50/p99 %s ms, relayed→delivered p50/p99 %s ms\n",
 			pair(p.Latency["event_to_relayed"]), pair(p.Latency["relayed_to_delivered"]))
+		if len(p.RSS.RowWrites) > 0 {
+			fmt.Fprintf(w, "  rows written per order: %s\n", perOrder(p.RSS.RowWrites, p.Created))
+		}
 		if hot, ok := p.Latency["checkout_hot"]; ok {
 			fmt.Fprintf(w, "  hot store checkout p50/p99 %s ms\n", pair(hot))
 		}
@@ -95,4 +98,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// perOrder reads a count by table as "total N: table n, …" per order,
+// biggest first.
+func perOrder(counts map[string]int64, orders int) string {
+	n := float64(max(orders, 1))
+	tables := make([]string, 0, len(counts))
+	var total int64
+	for t, c := range counts {
+		tables = append(tables, t)
+		total += c
+	}
+	sort.Slice(tables, func(i, j int) bool { return counts[tables[i]] > counts[tables[j]] })
+	out := fmt.Sprintf("total %.1f:", float64(total)/n)
+	for _, t := range tables {
+		out += fmt.Sprintf(" %s %.2f", t, float64(counts[t])/n)
+	}
+	return out
 }

@@ -21,8 +21,12 @@ type RSS struct {
 	// DBCPUSeconds is the CPU time PostgreSQL's backends serving the
 	// stack used meanwhile (0 on SQLite, whose work is in CPUSeconds):
 	// with the stack's own, what an order costs the whole machine.
-	DBCPUSeconds  float64 `json:"db_cpu_s,omitempty"`
-	SharesHarness bool    `json:"shares_harness,omitempty"`
+	DBCPUSeconds float64 `json:"db_cpu_s,omitempty"`
+	// RowWrites counts the rows PostgreSQL inserted, updated or deleted
+	// meanwhile, by table (from pg_stat_user_tables; empty on SQLite):
+	// the work per order that no machine load can blur.
+	RowWrites     map[string]int64 `json:"row_writes,omitempty"`
+	SharesHarness bool             `json:"shares_harness,omitempty"`
 }
 
 // rssSampler reads the processes' VmRSS from /proc every 250 ms and adds
@@ -33,11 +37,17 @@ type rssSampler struct {
 	// backends lists the PostgreSQL backend processes serving the stack
 	// (nil on SQLite).
 	backends func() []int
+	// writes reads the rows written so far by table (nil on SQLite).
+	writes func() map[string]int64
 }
 
 // watch samples until the returned function is called, which reports the
-// peak and the last sample.
-func (s rssSampler) watch() func() RSS {
+// peak and the last sample; with rows set it also counts the rows written,
+// which costs twice statsFlush of waiting.
+func (s rssSampler) watch(rows bool) func() RSS {
+	if !rows {
+		s.writes = nil
+	}
 	if len(s.pids) == 0 {
 		return func() RSS { return RSS{} }
 	}
@@ -62,6 +72,7 @@ func (s rssSampler) watch() func() RSS {
 	}
 	cpu0 := cpuSeconds(s.pids)
 	db0 := s.backendCPU()
+	w0 := s.rowWrites()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -87,6 +98,14 @@ func (s rssSampler) watch() func() RSS {
 			// A backend that exited meanwhile is missed: the stack's pools
 			// keep their connections, so few do.
 			out.DBCPUSeconds += t - db0[pid]
+		}
+		for table, n := range s.rowWrites() {
+			if d := n - w0[table]; d > 0 {
+				if out.RowWrites == nil {
+					out.RowWrites = map[string]int64{}
+				}
+				out.RowWrites[table] = d
+			}
 		}
 		return out
 	}
@@ -114,6 +133,21 @@ func (s rssSampler) backendCPU() map[int]float64 {
 		out[pid] = processCPU(pid)
 	}
 	return out
+}
+
+// statsFlush is how long PostgreSQL's backends may keep statistics
+// unflushed once idle (PGSTAT_IDLE_INTERVAL, 10 s): row counters read
+// sooner may still lack the last writes, or show earlier ones late.
+const statsFlush = 11 * time.Second
+
+// rowWrites reads the row counters once everything written before has
+// been flushed (the stack is idle at both ends of a phase).
+func (s rssSampler) rowWrites() map[string]int64 {
+	if s.writes == nil {
+		return nil
+	}
+	time.Sleep(statsFlush)
+	return s.writes()
 }
 
 func processCPU(pid int) float64 {

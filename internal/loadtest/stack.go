@@ -510,3 +510,29 @@ func (t *target) backends(ctx context.Context) func() []int {
 		return pids
 	}
 }
+
+// tableWrites returns a function reading how many rows PostgreSQL has
+// inserted, updated and deleted in each of the stack's tables, or nil on
+// SQLite. The counters are PostgreSQL's cumulative statistics, flushed by
+// each backend within a second or so of its transactions.
+func (t *target) tableWrites(ctx context.Context) func() map[string]int64 {
+	if !db.IsPostgres(t.DB) {
+		return nil
+	}
+	return func() map[string]int64 {
+		var rows []struct {
+			Table string `bun:"relname"`
+			N     int64  `bun:"n"`
+		}
+		err := t.DB.NewSelect().TableExpr("pg_stat_user_tables").ColumnExpr("relname").
+			ColumnExpr("n_tup_ins + n_tup_upd + n_tup_del AS n").Scan(ctx, &rows)
+		if err != nil {
+			return nil
+		}
+		out := make(map[string]int64, len(rows))
+		for _, r := range rows {
+			out[r.Table] = r.N
+		}
+		return out
+	}
+}

@@ -44,7 +44,7 @@ func (h *harness) webhookPhases(ctx context.Context) (*WebhookResult, error) {
 		return nil, err
 	}
 	res := &WebhookResult{Stores: len(shops), Burst: h.o.WebhookBurst, SteadyRate: h.o.WebhookRate}
-	stopRSS := h.rss.watch()
+	stopRSS := h.rss.watch(false)
 	defer func() { res.RSS = stopRSS() }()
 
 	h.log.Info("phase", "name", "webhooks-burst", "events", h.o.WebhookBurst)
