@@ -20,6 +20,8 @@ import (
 type checkoutForm struct {
 	Name, Phone, Email, Note string
 	Problems                 map[string]string
+	// Key is the form's one-order key (see once); "" makes a new one.
+	Key string
 }
 
 // cartPage is the cart with its checkout form.
@@ -79,6 +81,9 @@ func (s *Storefront) renderCart(c *fiber.Ctx, status int, f checkoutForm) error 
 		return err
 	}
 	page.Form = f
+	if page.Form.Key == "" {
+		page.Form.Key = newCheckoutKey()
+	}
 	for _, field := range []string{"items", "name", "phone", "email", "note"} {
 		if key, ok := f.Problems[field]; ok {
 			msg := key // a sentence from checkout or mpesa, in English
