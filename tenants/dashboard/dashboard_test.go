@@ -62,6 +62,7 @@ func TestOrdersNewestFirstSearchFilterAndCSV(t *testing.T) {
 	export := m.get("/dashboard/demo/orders.csv?status=paid")
 	require.Equal(t, http.StatusOK, export.Status)
 	require.Contains(t, export.Header.Get("Content-Disposition"), "demo-orders.csv")
+	require.Equal(t, "text/csv; charset=utf-8", export.Header.Get("Content-Type"))
 	rows, err := csv.NewReader(strings.NewReader(export.Body)).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 2, "a header and the one paid order")

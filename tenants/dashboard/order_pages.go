@@ -78,7 +78,9 @@ func (d *Dashboard) ordersCSV(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+current(c).Slug+`-orders.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Type("csv", "utf-8")
+	// Set whole: Type("csv", "utf-8") appends a charset to the system's
+	// MIME type for .csv, which may already carry one.
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	w := csv.NewWriter(c.Response().BodyWriter())
 	_ = w.Write([]string{"number", "created_at", "status", "total_kes", "currency", "customer", "phone", "email",
 		"receipt", "paid_at", "fulfilled_at", "delivery_note"})
