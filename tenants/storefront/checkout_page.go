@@ -184,7 +184,10 @@ func orderURL(base, id, token string) string {
 }
 
 // tooManyAdvice says, in lang, that the phone got too many prompts and how
-// long to wait.
+// long to wait, in whole minutes rounded up ("a minute" for one).
 func tooManyAdvice(e *checkout.TooManyPromptsError, lang string) string {
-	return textf(lang, "err.prompts", max(1, int((e.Wait+time.Minute-1)/time.Minute)))
+	if n := int((e.Wait + time.Minute - 1) / time.Minute); n > 1 {
+		return textf(lang, "err.prompts", n)
+	}
+	return text(lang, "err.prompts.1")
 }
