@@ -91,6 +91,8 @@ type storeForm struct {
 	Wizard   wizard
 	Profile  stores.Profile
 	Problems formError
+	// ChooseAgain asks for the logo again (see productForm).
+	ChooseAgain bool
 }
 
 func (d *Dashboard) storeStep(c *fiber.Ctx) error {
@@ -133,7 +135,9 @@ func (d *Dashboard) saveStore(c *fiber.Ctx) error {
 	if f, err := problems(err); err != nil {
 		return err
 	} else if f != nil {
-		return d.renderStoreStep(c, fiber.StatusBadRequest, storeForm{Profile: p, Problems: f})
+		// Nothing was saved: the logo on file is the one to show.
+		p.Logo = st.Logo
+		return d.renderStoreStep(c, fiber.StatusBadRequest, storeForm{Profile: p, Problems: f, ChooseAgain: logo != "" && !f.Has("logo")})
 	}
 	c.Locals(storeKey{}, updated)
 	return c.Redirect(base(c)+"/setup/mpesa?done=store", fiber.StatusSeeOther)
@@ -143,6 +147,12 @@ func (d *Dashboard) saveStore(c *fiber.Ctx) error {
 // resized to small JPEGs on the way in; the gateway's body limit (8 MiB)
 // caps the whole request.
 const maxUpload = 7 << 20
+
+// chosen tells whether a file was sent in form field field.
+func chosen(c *fiber.Ctx, field string) bool {
+	fh, err := c.FormFile(field)
+	return err == nil && fh.Size > 0
+}
 
 // upload stores the image in form field field, if one was sent, and
 // returns its media name ("" when none was).
