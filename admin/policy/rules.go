@@ -52,14 +52,10 @@ type Route struct {
 var Routes = []Route{
 	// Public: health, Daraja's callbacks, sign-up and login, the storefront.
 	{"GET", "/healthz", Public},
-	{"GET", "/readyz", Public},
-	// Prometheus scrapes it like the worker's ops port; keep it off the public ingress.
-	{"GET", "/metrics", Public},
 	// Readiness and Prometheus metrics (route templates and counts only;
-	// the proxy keeps /metrics internal: deploy/nginx.conf).
+	// Prometheus scrapes it like the worker's ops port, and the proxy keeps
+	// it off the public ingress: deploy/nginx.conf).
 	{"GET", "/readyz", Public},
-	// Prometheus scrapes it like the worker's ops port; keep it off the public ingress.
-	{"GET", "/metrics", Public},
 	{"GET", "/metrics", Public},
 	{"POST", "/callbacks/stk/:token", Public},
 	{"POST", "/api/v1/signup", Public},
