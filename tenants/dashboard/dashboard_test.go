@@ -209,7 +209,7 @@ func TestWebhookSecretIsShownOnce(t *testing.T) {
 
 	none := m.submit("/dashboard/demo/webhooks", "/dashboard/demo/webhooks", url.Values{"url": {"http://127.0.0.1:9/x"}})
 	require.Equal(t, http.StatusBadRequest, none.Status)
-	require.Contains(t, textOf(none.Body), "subscribe to at least one")
+	require.Contains(t, textOf(none.Body), "Pick at least one event to send")
 }
 
 func TestPaymentProblemsAreListedAndResolved(t *testing.T) {

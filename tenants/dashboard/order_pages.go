@@ -38,7 +38,7 @@ type ordersPage struct {
 func filter(c *fiber.Ctx, limit int) (orders.Filter, error) {
 	f := orders.Filter{Status: c.Query("status"), Query: c.Query("q"), Limit: limit}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		return f, input.Invalid("status", "pick a status from the list")
+		return f, input.Invalid("status", "Pick a status from the list.")
 	}
 	return f, nil
 }

@@ -162,7 +162,7 @@ func (d *Dashboard) upload(c *fiber.Ctx, field string) (string, error) {
 		return "", nil // no file chosen
 	}
 	if fh.Size > maxUpload {
-		return "", input.Invalid(field, "this photo is too large: use one under 7 MB")
+		return "", input.Invalid(field, "This photo is too large. Please use one under 7 MB.")
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -175,7 +175,7 @@ func (d *Dashboard) upload(c *fiber.Ctx, field string) (string, error) {
 	}
 	name, err := media.SaveImage(c.UserContext(), d.Media, current(c).ID, raw)
 	if errors.Is(err, media.ErrNotImage) {
-		return "", input.Invalid(field, "this file is not a photo we can use: upload a JPEG or PNG")
+		return "", input.Invalid(field, "This file is not a photo we can use. Please upload a JPEG or PNG.")
 	}
 	return name, err
 }
