@@ -55,9 +55,8 @@ type fault struct {
 	// returns when the fault is over (the broken part back) and, if not
 	// zero, the time recovery is measured from (default: the injection).
 	inject func(t *testing.T, r *run) time.Time
-	// after runs once the load ended, before settling (a simulated day,
-	// the product's long timers), and returns, if not zero, the time
-	// recovery is measured from.
+	// after runs once the load ended, before settling (a simulated day),
+	// and returns, if not zero, the time recovery is measured from.
 	after func(t *testing.T, r *run) time.Time
 }
 
@@ -85,10 +84,8 @@ func TestFaultsLoseNothing(t *testing.T) {
 		t.Skip("the fault suite runs with SOKOHUB_FAULTS=1 (make faults)")
 	}
 	groups := [][]fault{
-		{{name: "worker SIGKILLed mid-task", before: holdDeliveries, inject: killWorkerMidTask, after: timersPass},
-			redisRestarted(), dropCallbacks()},
-		{{name: "gateway killed mid-request", inject: killGatewayMidRequest, after: timersPass},
-			databaseRefused(5 * time.Second), receiverDown()},
+		{{name: "worker SIGKILLed mid-task", before: holdDeliveries, inject: killWorkerMidTask}, redisRestarted(), dropCallbacks()},
+		{{name: "gateway killed mid-request", inject: killGatewayMidRequest}, databaseRefused(5 * time.Second), receiverDown()},
 	}
 	for i, faults := range groups {
 		t.Run(fmt.Sprintf("cluster%d", i+1), func(t *testing.T) {
@@ -105,7 +102,7 @@ func runFaults(t *testing.T, n int, faults []fault) {
 	start := time.Now()
 	baseline := shop.RunLoad(ordersPerPhase, customers, func(i int) string { return cluster.Phone(n*10, i) })
 	baseline.Wait()
-	took, rep := c.Settle(t, start, settleWithin)
+	took, rep := c.Settle(t, start, settleWithin, nil)
 	require.Empty(t, rep.Problems, "without faults")
 	results := []string{fmt.Sprintf("%-40s %8s  %s", "baseline (no fault)", took.Round(100*time.Millisecond), baseline)}
 
@@ -135,7 +132,7 @@ func runFaults(t *testing.T, n int, faults []fault) {
 					from = at
 				}
 			}
-			took, rep := c.Settle(t, from, settleWithin)
+			took, rep := c.Settle(t, from, settleWithin, passTimers(t, r))
 			line := fmt.Sprintf("%-40s %8s  %s; in all %d orders, %d paid, %d charges", f.name, took.Round(100*time.Millisecond), load,
 				rep.Orders, rep.Paid, rep.Charges)
 			results = append(results, line)
@@ -163,44 +160,43 @@ func redisRestarted() fault {
 		r.redisDown = append(r.redisDown, [2]time.Time{down, time.Now()})
 		t.Logf("Redis down %s, back empty", time.Since(down).Round(100*time.Millisecond))
 		return down
-	}, after: timersPass}
+	}}
 }
 
-// timersPass lets the product's long timers run out without waiting for
-// them, as the clock would: once every problem left is one that only such
-// a timer settles, the rows it waits on are moved back past it.
+// passTimers lets the product's long timers run out without waiting for
+// them, as the clock would: while a phase settles, once every problem
+// left is one only such a timer settles, the rows it waits on are moved
+// back past it.
 //   - A notification whose task was lost (Redis lost it) is re-enqueued by
 //     the notify sweeper once it is 15 minutes old.
 //   - A push a worker claimed without recording Daraja's answer (killed,
-//     or the claim's answer lost with the database) is released after
-//     payments.UnconfirmedPush, so the customer may try again.
+//     or the database lost between the claim and the push) is released
+//     after payments.UnconfirmedPush, so the customer may try again.
 //
-// The rows moved are logged; recovery is still measured from the fault.
-func timersPass(t *testing.T, r *run) time.Time {
-	ctx := context.Background()
-	for deadline := time.Now().Add(settleWithin); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		rep, err := r.c.Check(ctx)
-		if err == nil && !slices.ContainsFunc(rep.Problems, func(p string) bool { return !timerProblem(p) }) {
-			break
+// Recovery is still measured from the fault; the rows moved are logged.
+func passTimers(t *testing.T, r *run) func(cluster.Report) {
+	return func(rep cluster.Report) {
+		if slices.ContainsFunc(rep.Problems, func(p string) bool { return !timerProblem(p) }) {
+			return
+		}
+		ctx := context.Background()
+		now := db.Now()
+		res, err := r.c.DB.NewRaw("UPDATE notifications SET created_at = ? WHERE status = 'pending' AND created_at BETWEEN ? AND ?",
+			now.Add(-16*time.Minute), now.Add(-15*time.Minute), now.Add(-30*time.Second)).Exec(ctx)
+		require.NoError(t, err)
+		notes := db.Affected(res)
+		// A push task runs for 45 s at most: claimed a minute ago and
+		// still unanswered, no worker is on it.
+		res, err = r.c.DB.NewRaw("UPDATE payment_attempts SET push_started_at = ? WHERE status = 'queued' AND push_started_at BETWEEN ? AND ?",
+			now.Add(-payments.UnconfirmedPush-time.Minute), now.Add(-payments.UnconfirmedPush), now.Add(-time.Minute)).Exec(ctx)
+		require.NoError(t, err)
+		if pushes := db.Affected(res); notes+pushes > 0 {
+			t.Logf("moved back past their timers: %d notifications whose task was lost, %d pushes never confirmed", notes, pushes)
 		}
 	}
-	now := db.Now()
-	res, err := r.c.DB.NewRaw("UPDATE notifications SET created_at = ? WHERE status = 'pending' AND created_at < ?",
-		now.Add(-16*time.Minute), now.Add(-30*time.Second)).Exec(ctx)
-	require.NoError(t, err)
-	notes := db.Affected(res)
-	// A push task runs for 45 s at most: claimed a minute ago and still
-	// unanswered, no worker is on it.
-	res, err = r.c.DB.NewRaw("UPDATE payment_attempts SET push_started_at = ? WHERE status = 'queued' AND push_started_at < ?",
-		now.Add(-payments.UnconfirmedPush-time.Minute), now.Add(-time.Minute)).Exec(ctx)
-	require.NoError(t, err)
-	if pushes := db.Affected(res); notes+pushes > 0 {
-		t.Logf("moved back past their timers: %d notifications whose task was lost, %d pushes never confirmed", notes, pushes)
-	}
-	return time.Time{}
 }
 
-// timerProblem tells the problems only timersPass's timers settle.
+// timerProblem tells the problems only passTimers's timers settle.
 func timerProblem(p string) bool {
 	return strings.Contains(p, "notification") || strings.Contains(p, "confirmation") || strings.Contains(p, "payment attempts unresolved")
 }
@@ -210,7 +206,7 @@ func databaseRefused(d time.Duration) fault {
 		at := time.Now()
 		cutDatabase(t, r.c, d)
 		return at
-	}, after: timersPass}
+	}}
 }
 
 func receiverDown() fault {

@@ -243,10 +243,11 @@ func (c *Cluster) checkDrained(ctx context.Context) []string {
 }
 
 // Settle polls Check until it finds no problem, up to d, and returns how
-// long that took from since. While it waits it logs what is left, when
-// that changes and at most every 15 s; if it gives up, it logs the story
-// of the orders still wrong.
-func (c *Cluster) Settle(t testing.TB, since time.Time, d time.Duration) (time.Duration, Report) {
+// long that took from since; each (when not nil) sees every report with
+// problems. While it waits it logs what is left, when that changes and at
+// most every 15 s; if it gives up, it logs the story of the orders still
+// wrong.
+func (c *Cluster) Settle(t testing.TB, since time.Time, d time.Duration, each func(Report)) (time.Duration, Report) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(d)
@@ -265,6 +266,9 @@ func (c *Cluster) Settle(t testing.TB, since time.Time, d time.Duration) (time.D
 				t.Logf("story of %s:\n%s", id, c.Story(ctx, id))
 			}
 			return time.Since(since), r
+		}
+		if each != nil {
+			each(r)
 		}
 		if left := summary(r.Problems); left != said && time.Since(saidAt) > 15*time.Second {
 			t.Logf("%s in, still: %s", time.Since(since).Round(time.Second), left)
