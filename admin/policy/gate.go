@@ -99,6 +99,9 @@ func (enf *Enforcer) Gate(cfg GateConfig) fiber.Handler {
 			}
 			return auth.ErrInvalidToken
 		}
+		if p.Support != nil && enf.PlatformRole(p.User.ID) != RolePlatformAdmin {
+			p.Support = nil // support access is a platform admin's: a grant does not outlive the role
+		}
 		if err := cfg.CSRF(c); err != nil {
 			return err
 		}

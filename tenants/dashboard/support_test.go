@@ -146,3 +146,24 @@ func grantOf(t *testing.T, s *devstack.Stack, st *stores.Store) *auth.SupportGra
 	require.NoError(t, s.App.DB.NewSelect().Model(g).Where("store_id = ?", st.ID).Where("ended_at IS NULL").Scan(context.Background()))
 	return g
 }
+
+// TestSupportAccessEndsWithTheAdminRole: an admin moved to
+// platform_support keeps only support's read-only pages, whatever grant
+// their session still holds.
+func TestSupportAccessEndsWithTheAdminRole(t *testing.T) {
+	s := stacktest.Start(t, stacktest.Options{Env: map[string]string{
+		"SOKOHUB_ADMIN_EMAIL": adminEmail, "SOKOHUB_ADMIN_PASSWORD": adminPassword}})
+	admin := newMerchant(t, s)
+	admin.login(adminEmail, adminPassword)
+	start := admin.submit("/admin/stores/demo", "/admin/stores/demo/support", url.Values{"reason": {supportReason}})
+	require.Equal(t, http.StatusSeeOther, start.Status, start.Body)
+	require.Equal(t, http.StatusOK, admin.get("/dashboard/demo/setup/mpesa").Status)
+
+	u, err := s.App.Auth.ByEmail(context.Background(), adminEmail)
+	require.NoError(t, err)
+	require.NoError(t, s.App.Policy.SetPlatformRole(u.ID, policy.RolePlatformSupport))
+	require.Equal(t, http.StatusForbidden, admin.get("/dashboard/demo/setup/mpesa").Status, "no longer the owner")
+	orders := admin.get("/dashboard/demo/orders")
+	require.Equal(t, http.StatusOK, orders.Status, "platform_support reads orders")
+	require.NotContains(t, orders.Body, `id="support-banner"`)
+}
