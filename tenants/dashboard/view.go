@@ -34,6 +34,8 @@ var pages = func() map[string]*template.Template {
 			}
 			return t.In(nairobi).Format("2 Jan 2006, 15:04")
 		},
+		// at is to the second: a delivery's retries can be seconds apart.
+		"at":    func(t time.Time) string { return t.In(nairobi).Format("2 Jan, 15:04:05") },
 		"title": func(s string) string { return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ") },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
