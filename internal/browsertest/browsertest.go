@@ -206,9 +206,23 @@ const measureWidth = `(() => {
 // RequireFitsWidth fails the test when the current page is wider than
 // the viewport, so the phone would scroll sideways (a table may still
 // scroll inside its own container); the message names what sticks out.
+// A page that reloads itself (the live order page) is measured once the
+// new document is there.
 func (b *Browser) RequireFitsWidth() {
 	b.t.Helper()
-	w := Run(b, chromedp.Evaluate[width](measureWidth))
+	var w width
+	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(100 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		var err error
+		w, err = chromedp.Run(ctx, chromedp.Evaluate[width](measureWidth))
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: measure the page: %v (page %s)", err, b.Location())
+		}
+	}
 	if w.Page > w.Viewport {
 		b.Screenshot("too-wide")
 		b.t.Fatalf("browsertest: %s is %d px wide in a %d px viewport; sticking out: %v", b.Location(), w.Page, w.Viewport, w.Outside)

@@ -72,7 +72,8 @@ func TestBrowserBuysOnAPhoneAndSeesTheReceipt(t *testing.T) {
 	// before the customer enters the PIN.
 	checkout(b, "Wanjiku", "0700 000 007")
 	b.WaitText("#live", "Check your phone — enter your M-Pesa PIN")
-	require.Regexp(t, `\d+ seconds left`, b.Text("#countdown"))
+	// WaitText, not Text: the page reloads itself when the order moves on.
+	require.Regexp(t, `\d+ seconds left`, b.WaitText("#countdown", "seconds left"))
 	b.Screenshot("check-your-phone")
 	b.RequireFitsWidth()
 
