@@ -29,7 +29,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzControlBodies$$' -fuzztime $(FUZZTIME) ./internal/mpesa/simulator/
 
 # The fault suite: two gateways and two workers as processes, each fault in
-# turn, checked against the simulator's record (needs PostgreSQL and Redis).
+# turn, checked against the simulator's record (needs PostgreSQL and Redis,
+# and redis-server on PATH for the clusters' own Redis). CI runs it after
+# `make test`; it takes a few minutes.
 faults:
 	SOKOHUB_FAULTS=1 $(GO) test -count=1 -v -timeout 15m -run TestFaultsLoseNothing ./internal/faults/
 

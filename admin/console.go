@@ -38,8 +38,14 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
+	// eat is a webhook attempt's time as the merchant's dashboard shows
+	// it (Nairobi), to the second: retries can be seconds apart.
+	"eat": func(t time.Time) string { return t.In(nairobi).Format("2 Jan 15:04:05 EAT") },
 	"add": func(a, b int) int { return a + b },
 }).ParseFS(templateFS, "templates/*.html"))
+
+// nairobi is East Africa Time (UTC+3, no daylight saving).
+var nairobi = time.FixedZone("EAT", 3*3600)
 
 // ConsoleDeps is what the console needs.
 type ConsoleDeps struct {

@@ -34,6 +34,11 @@ func TestConsoleSuspendsAStore(t *testing.T) {
 	require.NoError(t, err)
 	p, err := catalog.Create(ctx, s.App.DB, st.ID, catalog.NewProduct{Name: "Kikoi", Price: 150000, Currency: "KES", Stock: 5})
 	require.NoError(t, err)
+	// A delivery to nowhere fills the store page's log with a long error.
+	ep, _, err := s.App.Endpoints.Create(ctx, s.App.DB, st.ID, "http://127.0.0.1:9/hook", []string{"order.paid"})
+	require.NoError(t, err)
+	_, err = s.App.Deliverer.SendTest(ctx, st.ID, ep.ID)
+	require.NoError(t, err)
 
 	b := browsertest.New(t)
 	b.Do(chromedp.Navigate(s.URL + "/admin"))
@@ -42,8 +47,12 @@ func TestConsoleSuspendsAStore(t *testing.T) {
 		chromedp.Click(chromedp.ID("login")))
 	b.WaitText("#stores", "Duka la Baraka")
 	b.Screenshot("console-stores")
+	b.RequireFitsWidth() // the header wraps, the table scrolls in its own box
 	b.Do(chromedp.Click(chromedp.CSS(`a[href="/admin/stores/baraka"]`)))
 	b.WaitText("#store-status", "active")
+	b.WaitText("#deliveries", "no answer") // an attempt with its error
+	b.Screenshot("console-store")
+	b.RequireFitsWidth()
 	b.Do(chromedp.SendKeys(chromedp.ID("suspend-reason"), "Chargebacks under review"), chromedp.Click(chromedp.ID("suspend")))
 	b.WaitText("#store-status", "suspended")
 	b.Screenshot("console-suspended")

@@ -57,7 +57,7 @@ type Staff struct {
 
 func checkRole(role string) error {
 	if !slices.Contains(policy.StoreRoles, role) {
-		return input.Invalid("role", "role must be one of "+strings.Join(policy.StoreRoles, ", "))
+		return input.Invalid("role", "The role must be one of: "+strings.Join(policy.StoreRoles, ", ")+".")
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func checkRole(role string) error {
 func (s *Staff) Invite(ctx context.Context, st *stores.Store, by *auth.User, email, role string) (*Invitation, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if _, err := mail.ParseAddress(email); err != nil || !strings.Contains(email, "@") {
-		return nil, input.Invalid("email", "enter a valid email address")
+		return nil, input.Invalid("email", "Enter a valid email address, like you@example.com.")
 	}
 	if err := checkRole(role); err != nil {
 		return nil, err

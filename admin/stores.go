@@ -220,10 +220,10 @@ type StatusChange struct {
 func SetStatus(ctx context.Context, idb bun.IDB, st *stores.Store, actorID, status, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if status == stores.StatusSuspended && (len(reason) < 3 || len(reason) > 500) {
-		return input.Invalid("reason", "say why the store is suspended (3 to 500 characters)")
+		return input.Invalid("reason", "Say why the store is suspended, in 3 to 500 characters.")
 	}
 	if len(reason) > 500 {
-		return input.Invalid("reason", "keep the reason under 500 characters")
+		return input.Invalid("reason", "Keep the reason under 500 characters.")
 	}
 	return db.RunInTx(ctx, idb, func(ctx context.Context, tx bun.IDB) error {
 		res, err := tx.NewUpdate().Table("stores").Set("status = ?", status).

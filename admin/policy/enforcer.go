@@ -32,7 +32,8 @@ func New(idb bun.IDB) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: enforcer: %w", err)
 	}
-	enf := &Enforcer{e: e, db: idb, r: refresher{denied: map[string]time.Time{}}}
+	enf := &Enforcer{e: e, db: idb}
+	enf.r.denied = map[string]time.Time{}
 	if err := enf.syncRules(); err != nil {
 		return nil, err
 	}

@@ -99,6 +99,9 @@ func (enf *Enforcer) Gate(cfg GateConfig) fiber.Handler {
 			}
 			return auth.ErrInvalidToken
 		}
+		if p.Support != nil && enf.PlatformRole(p.User.ID) != RolePlatformAdmin {
+			p.Support = nil // support access is a platform admin's: a grant does not outlive the role
+		}
 		if err := cfg.CSRF(c); err != nil {
 			return err
 		}
@@ -189,9 +192,10 @@ func (enf *Enforcer) decide(c *fiber.Ctx, p *auth.Principal, a *Access, act stri
 		}
 		a.Role = enf.userRole(p, dom)
 	}
+	seen := enf.generation()
 	ok, err := enf.Allowed(subjects, dom, a.Route, act)
 	if err == nil && !ok && p.Key == nil && dom != "" {
-		ok, err = enf.allowedAfterRefresh(c, p, a, subjects, act)
+		ok, err = enf.allowedAfterRefresh(c, p, a, subjects, act, seen)
 	}
 	if err != nil {
 		return err
@@ -208,12 +212,12 @@ func (enf *Enforcer) decide(c *fiber.Ctx, p *auth.Principal, a *Access, act stri
 	return nil
 }
 
-// allowedAfterRefresh decides again for a user refused in a store, if
-// their membership there changed on another replica before its watcher
-// message came (refreshMember).
-func (enf *Enforcer) allowedAfterRefresh(c *fiber.Ctx, p *auth.Principal, a *Access, subjects []string, act string) (bool, error) {
-	changed, err := enf.refreshMember(c.UserContext(), p.User.ID, a.Store.ID)
-	if !changed || err != nil {
+// allowedAfterRefresh decides again for a user refused in a store in
+// generation seen, if their membership there changed on another replica
+// before its watcher message came (decideAgain).
+func (enf *Enforcer) allowedAfterRefresh(c *fiber.Ctx, p *auth.Principal, a *Access, subjects []string, act string, seen uint64) (bool, error) {
+	again, err := enf.decideAgain(c.UserContext(), p.User.ID, a.Store.ID, seen)
+	if !again || err != nil {
 		return false, err
 	}
 	a.Role = enf.userRole(p, a.Store.ID)

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/sokohub/sokohub/admin/policy"
 	"github.com/sokohub/sokohub/internal/app"
 	"github.com/sokohub/sokohub/internal/auth"
+	"github.com/sokohub/sokohub/internal/auth/authweb"
 	"github.com/sokohub/sokohub/internal/devstack/stacktest"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
@@ -49,40 +51,42 @@ var allowed = map[string]string{
 	"GET /s/:slug/orders/:id/status": "public",
 	"POST /s/:slug/orders/:id/pay":   "public",
 
+	// A store's dashboard pages admit the platform admin only as its owner,
+	// under support access (admin-sup).
 	"GET /dashboard/signup":                                          "public",
 	"POST /dashboard/signup":                                         "public",
 	"GET /dashboard":                                                 "admin support owner staff other",
 	"GET /dashboard/new":                                             "admin support owner staff other",
 	"POST /dashboard/new":                                            "admin support owner staff other",
-	"GET /dashboard/:slug":                                           "admin support owner staff",
-	"GET /dashboard/:slug/setup":                                     "admin owner",
-	"GET /dashboard/:slug/setup/store":                               "admin owner",
-	"POST /dashboard/:slug/setup/store":                              "admin owner",
-	"GET /dashboard/:slug/setup/mpesa":                               "admin owner",
-	"POST /dashboard/:slug/setup/mpesa":                              "admin owner",
-	"POST /dashboard/:slug/setup/mpesa/test":                         "admin owner",
-	"GET /dashboard/:slug/setup/product":                             "admin owner",
-	"POST /dashboard/:slug/setup/product":                            "admin owner",
-	"GET /dashboard/:slug/setup/share":                               "admin owner",
-	"GET /dashboard/:slug/orders":                                    "admin support owner staff",
-	"GET /dashboard/:slug/orders.csv":                                "admin support owner staff",
-	"GET /dashboard/:slug/orders/:id":                                "admin support owner staff",
-	"POST /dashboard/:slug/orders/:id/fulfil":                        "admin owner staff",
-	"GET /dashboard/:slug/products":                                  "admin support owner staff",
-	"GET /dashboard/:slug/products/new":                              "admin owner staff",
-	"POST /dashboard/:slug/products/new":                             "admin owner staff",
-	"GET /dashboard/:slug/products/:id":                              "admin support owner staff",
-	"POST /dashboard/:slug/products/:id":                             "admin owner staff",
-	"GET /dashboard/:slug/webhooks":                                  "admin support owner",
-	"POST /dashboard/:slug/webhooks":                                 "admin owner",
-	"POST /dashboard/:slug/webhooks/:id/rotate":                      "admin owner",
-	"POST /dashboard/:slug/webhooks/:id/test":                        "admin owner",
-	"POST /dashboard/:slug/webhooks/:id/resume":                      "admin owner",
-	"POST /dashboard/:slug/webhooks/:id/deliveries/:delivery/replay": "admin owner",
-	"GET /dashboard/:slug/payments":                                  "admin support owner staff",
-	"POST /dashboard/:slug/payments/:id/resolve":                     "admin owner",
-	"GET /dashboard/:slug/settings/notifications":                    "admin support owner",
-	"POST /dashboard/:slug/settings/notifications":                   "admin owner",
+	"GET /dashboard/:slug":                                           "support owner staff",
+	"GET /dashboard/:slug/setup":                                     "owner",
+	"GET /dashboard/:slug/setup/store":                               "owner",
+	"POST /dashboard/:slug/setup/store":                              "owner",
+	"GET /dashboard/:slug/setup/mpesa":                               "owner",
+	"POST /dashboard/:slug/setup/mpesa":                              "owner",
+	"POST /dashboard/:slug/setup/mpesa/test":                         "owner",
+	"GET /dashboard/:slug/setup/product":                             "owner",
+	"POST /dashboard/:slug/setup/product":                            "owner",
+	"GET /dashboard/:slug/setup/share":                               "owner",
+	"GET /dashboard/:slug/orders":                                    "support owner staff",
+	"GET /dashboard/:slug/orders.csv":                                "support owner staff",
+	"GET /dashboard/:slug/orders/:id":                                "support owner staff",
+	"POST /dashboard/:slug/orders/:id/fulfil":                        "owner staff",
+	"GET /dashboard/:slug/products":                                  "support owner staff",
+	"GET /dashboard/:slug/products/new":                              "owner staff",
+	"POST /dashboard/:slug/products/new":                             "owner staff",
+	"GET /dashboard/:slug/products/:id":                              "support owner staff",
+	"POST /dashboard/:slug/products/:id":                             "owner staff",
+	"GET /dashboard/:slug/webhooks":                                  "support owner",
+	"POST /dashboard/:slug/webhooks":                                 "owner",
+	"POST /dashboard/:slug/webhooks/:id/rotate":                      "owner",
+	"POST /dashboard/:slug/webhooks/:id/test":                        "owner",
+	"POST /dashboard/:slug/webhooks/:id/resume":                      "owner",
+	"POST /dashboard/:slug/webhooks/:id/deliveries/:delivery/replay": "owner",
+	"GET /dashboard/:slug/payments":                                  "support owner staff",
+	"POST /dashboard/:slug/payments/:id/resolve":                     "owner",
+	"GET /dashboard/:slug/settings/notifications":                    "support owner",
+	"POST /dashboard/:slug/settings/notifications":                   "owner",
 
 	"POST /logout":        "admin support owner staff other",
 	"GET /api/v1/me":      "admin support owner staff other",
@@ -140,10 +144,28 @@ var allowed = map[string]string{
 }
 
 // principals of the matrix: everyone signs in with a bearer token except
-// anon; "other" owns another store; key-* are API keys of the store
-// (orders:read, orders:write, products:write) and key-x one of another
-// store with every scope.
-var principals = []string{"anon", "admin", "support", "owner", "staff", "other", "key-or", "key-ow", "key-pw", "key-x"}
+// anon and the admin's browser sessions; "other" owns another store; key-*
+// are API keys of the store (orders:read, orders:write, products:write)
+// and key-x one of another store with every scope. "admin-sup" is the
+// admin's session under support access to the store, "admin-sup-x" under
+// support access to the other store.
+var principals = []string{"anon", "admin", "support", "owner", "staff", "other", "key-or", "key-ow", "key-pw", "key-x",
+	"admin-sup", "admin-sup-x"}
+
+// expected tells whether who gets through a route whose allowed row is
+// want. Support access adds the owner's rights to the admin's, in the
+// grant's store only.
+func expected(want, who string) bool {
+	in := func(w string) bool { return want == "public" || strings.Contains(" "+want+" ", " "+w+" ") }
+	switch who {
+	case "admin-sup":
+		return in("admin") || in("owner")
+	case "admin-sup-x":
+		return in("admin")
+	default:
+		return in(who)
+	}
+}
 
 // TestRouteRoleMatrix calls every route the gateway serves as every
 // principal and checks the gate's decision against allowed. It mirrors
@@ -172,19 +194,19 @@ func TestRouteRoleMatrix(t *testing.T) {
 		require.True(t, ok, "%s has no row in the matrix's allowed table", key)
 		for _, who := range principals {
 			req := httptest.NewRequest(r.Method, fillPath(r.Path), nil)
-			if tok := creds[who]; tok != "" {
-				req.Header.Set("Authorization", "Bearer "+tok)
-			}
+			creds[who].sign(req)
 			res, err := mirror.Test(req, -1)
 			require.NoError(t, err)
 			got := res.StatusCode == 200
-			expect := want == "public" || strings.Contains(" "+want+" ", " "+who+" ")
-			require.Equal(t, expect, got, "%s as %s: status %d", key, who, res.StatusCode)
+			require.Equal(t, expected(want, who), got, "%s as %s: status %d", key, who, res.StatusCode)
 			if !got && who == "anon" {
 				require.Contains(t, []int{401, 303}, res.StatusCode, "%s anonymously: 401, or the login page for pages", key)
 			}
 			if !got && (who == "other" || who == "key-x") && strings.Contains(r.Path, ":slug") && !strings.HasPrefix(r.Path, "/api/v1/admin") && !strings.HasPrefix(r.Path, "/admin") {
 				require.Equal(t, 404, res.StatusCode, "%s as %s: another store answers like none", key, who)
+			}
+			if !got && strings.HasPrefix(who, "admin") && strings.HasPrefix(r.Path, "/dashboard/:slug") {
+				require.Equal(t, 403, res.StatusCode, "%s as %s: the admin is told to start support access", key, who)
 			}
 			checked++
 		}
@@ -206,21 +228,35 @@ func fillPath(path string) string {
 	return strings.Join(parts, "/")
 }
 
-// fixtures makes the matrix's people, stores and keys and returns each
-// principal's bearer value.
-func fixtures(t *testing.T, a *app.App) map[string]string {
+// credential is how a principal of the matrix signs its requests: a
+// bearer value, or a session cookie with its CSRF token.
+type credential struct{ bearer, session, csrf string }
+
+func (c credential) sign(req *http.Request) {
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.session != "" {
+		req.AddCookie(&http.Cookie{Name: authweb.SessionCookie, Value: c.session})
+		req.Header.Set(authweb.CSRFHeader, c.csrf)
+	}
+}
+
+// fixtures makes the matrix's people, stores, keys and support grants and
+// returns each principal's credential.
+func fixtures(t *testing.T, a *app.App) map[string]credential {
 	t.Helper()
 	ctx := context.Background()
 	svc := a.Auth.WithCost(bcrypt.MinCost)
-	creds := map[string]string{}
+	creds := map[string]credential{}
 	user := func(name string) *auth.User {
 		u, tok, err := svc.Signup(ctx, name+"@matrix.test", "correct horse", name)
 		require.NoError(t, err)
-		creds[name] = tok
+		creds[name] = credential{bearer: tok}
 		return u
 	}
-	owner, other, staff := user("owner"), user("other"), user("staff")
-	require.NoError(t, a.Policy.SetPlatformRole(user("admin").ID, policy.RolePlatformAdmin))
+	owner, other, staff, admin := user("owner"), user("other"), user("staff"), user("admin")
+	require.NoError(t, a.Policy.SetPlatformRole(admin.ID, policy.RolePlatformAdmin))
 	require.NoError(t, a.Policy.SetPlatformRole(user("support").ID, policy.RolePlatformSupport))
 	st, err := stores.Create(ctx, a.DB, owner.ID, "matrix", "Matrix")
 	require.NoError(t, err)
@@ -229,14 +265,37 @@ func fixtures(t *testing.T, a *app.App) map[string]string {
 	elsewhere, err := stores.Create(ctx, a.DB, other.ID, "elsewhere", "Elsewhere")
 	require.NoError(t, err)
 	require.NoError(t, a.Policy.SetStoreRole(other.ID, elsewhere.ID, policy.RoleOwner))
-	key := func(storeID, by string, scopes ...string) string {
+	key := func(storeID, by string, scopes ...string) credential {
 		_, raw, err := a.Auth.CreateKey(ctx, storeID, by, "matrix", scopes)
 		require.NoError(t, err)
-		return raw
+		return credential{bearer: raw}
 	}
 	creds["key-or"] = key(st.ID, owner.ID, auth.ScopeOrdersRead)
 	creds["key-ow"] = key(st.ID, owner.ID, auth.ScopeOrdersWrite)
 	creds["key-pw"] = key(st.ID, owner.ID, auth.ScopeProductsWrite)
 	creds["key-x"] = key(elsewhere.ID, other.ID, auth.Scopes...)
+	creds["admin-sup"] = supportSession(t, a, admin, st, owner)
+	creds["admin-sup-x"] = supportSession(t, a, admin, elsewhere, other)
 	return creds
+}
+
+// supportSession is a browser session of admin acting as owner of st.
+func supportSession(t *testing.T, a *app.App, admin *auth.User, st *stores.Store, owner *auth.User) credential {
+	ctx := context.Background()
+	raw, sess, err := a.Auth.StartSession(ctx, admin.ID, "192.0.2.1")
+	require.NoError(t, err)
+	_, err = a.Auth.StartSupport(ctx, sess, st.ID, owner, "the matrix checks support access", auth.SupportMaxTTL)
+	require.NoError(t, err)
+	// The session's CSRF token, as its pages would carry it.
+	tokens := fiber.New()
+	tokens.Use(a.Web.Identify)
+	tokens.Get("/", func(c *fiber.Ctx) error { return c.SendString(a.Web.CSRFToken(c)) })
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(&http.Cookie{Name: authweb.SessionCookie, Value: raw})
+	res, err := tokens.Test(req, -1)
+	require.NoError(t, err)
+	csrf, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.NotEmpty(t, csrf)
+	return credential{session: raw, csrf: string(csrf)}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -33,9 +34,11 @@ const (
 // refresher is the Enforcer's state for refreshMember.
 type refresher struct {
 	// mu orders refreshes with reloads and this replica's own changes;
-	// gen counts those, so a refresh that read across one is discarded.
+	// gen counts those (written under mu, read by anyone), so a refresh
+	// that read across one is discarded, and a decision taken before one
+	// is taken again.
 	mu     sync.Mutex
-	gen    uint64
+	gen    atomic.Uint64
 	flight singleflight.Group
 
 	deniedMu sync.Mutex
@@ -47,44 +50,66 @@ type refresher struct {
 func (enf *Enforcer) changing(f func() error) error {
 	enf.r.mu.Lock()
 	defer enf.r.mu.Unlock()
-	defer enf.forgetDenials()
-	enf.r.gen++
+	defer enf.changed()
 	return f()
 }
 
+// changed counts a change of the policy (under r.mu): refreshes and
+// denials remembered before it no longer stand.
+func (enf *Enforcer) changed() {
+	enf.forgetDenials() // first: a denial remembered from now on is of the new generation
+	enf.r.gen.Add(1)
+}
+
+// generation identifies the policy's state; a decision remembers the
+// generation it was taken in.
+func (enf *Enforcer) generation() uint64 { return enf.r.gen.Load() }
+
+// decideAgain tells whether a refusal of userID in storeID, decided in
+// generation seen, is worth deciding again: it first reads the membership
+// from the database (refreshMember), and the answer is yes when the policy
+// changed since seen, by that read or anything else (the watcher's reload
+// may have come between the decision and the read).
+func (enf *Enforcer) decideAgain(ctx context.Context, userID, storeID string, seen uint64) (bool, error) {
+	if err := enf.refreshMember(ctx, userID, storeID); err != nil {
+		return false, err
+	}
+	return enf.generation() != seen, nil
+}
+
 // refreshMember reads userID's membership of storeID from the database and
-// makes the policy agree with it. It reports whether the policy may have
-// changed since the caller's decision, which is then worth taking again.
-func (enf *Enforcer) refreshMember(ctx context.Context, userID, storeID string) (bool, error) {
+// makes the policy agree with it.
+func (enf *Enforcer) refreshMember(ctx context.Context, userID, storeID string) error {
 	key := userID + "\x00" + storeID
 	if enf.recentlyDenied(key) {
-		return false, nil
+		return nil
 	}
-	changed, err, _ := enf.r.flight.Do(key, func() (any, error) {
+	_, err, _ := enf.r.flight.Do(key, func() (any, error) {
 		// One read for every waiter: not cancelled with the first one's
 		// request.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		enf.r.mu.Lock()
-		gen := enf.r.gen
+		gen := enf.generation() // not in the middle of a reload
 		enf.r.mu.Unlock()
 		role, err := stores.Role(ctx, enf.db, storeID, userID)
 		if err != nil && !errors.Is(err, db.ErrNotFound) {
-			return false, err
+			return nil, err
 		}
 		enf.r.mu.Lock()
 		defer enf.r.mu.Unlock()
-		if enf.r.gen != gen {
-			return true, nil // reloaded or changed meanwhile, from a read as new as this one
+		if enf.generation() != gen {
+			return nil, nil // reloaded or changed meanwhile, from a read as new as this one
 		}
 		have := enf.StoreRole(userID, storeID)
 		if have == role {
 			enf.rememberDenial(key)
-			return false, nil
+			return nil, nil
 		}
-		return true, enf.replaceMember(userID, storeID, have, role)
+		defer enf.changed()
+		return nil, enf.replaceMember(userID, storeID, have, role)
 	})
-	return changed.(bool), err
+	return err
 }
 
 // replaceMember swaps userID's role in storeID (old or new may be "") in

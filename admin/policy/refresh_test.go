@@ -183,6 +183,31 @@ func TestAReplicaTheWatcherMissedAdmitsNewMembers(t *testing.T) {
 	require.Equal(t, 404, r.onB("stranger", "/api/v1/stores/fresh/orders"))
 }
 
+// TestARefusalBeforeTheWatchersReloadIsDecidedAgain: the watcher's
+// reload can land between a refusal and its refresh, so the refresh finds
+// the policy already agreeing with the database; the refusal was still
+// taken on the old policy and is taken again. (The fault suite's clusters
+// found this: a new store's owner refused on the other gateway.)
+func TestARefusalBeforeTheWatchersReloadIsDecidedAgain(t *testing.T) {
+	r := newReplicas(t)
+	st := r.openStore("between")
+	owner := r.people["owner"].ID
+	seen := r.b.Generation()
+	ok, err := r.b.Allowed([]string{owner}, st.ID, "/api/v1/stores/:slug", "GET")
+	require.NoError(t, err)
+	require.False(t, ok, "b has not heard of the store")
+	require.NoError(t, r.b.Reload()) // the watcher's message, just after the refusal
+	again, err := r.b.DecideAgain(context.Background(), owner, st.ID, seen)
+	require.NoError(t, err)
+	require.True(t, again, "decided on the policy before the reload")
+
+	stranger := r.people["stranger"].ID
+	seen = r.b.Generation()
+	again, err = r.b.DecideAgain(context.Background(), stranger, st.ID, seen)
+	require.NoError(t, err)
+	require.False(t, again, "nothing changed for a stranger")
+}
+
 // TestARefreshNeverRevivesARemovedMember: a refresh that read a membership
 // just before it was removed, and the removal reached the replica before
 // the refresh could apply what it read, is discarded; and a refusal on a

@@ -33,10 +33,19 @@ func (a *App) buildAccess(ctx context.Context) error {
 	}
 	a.Policy = enf
 	a.Web = authweb.New(authweb.Config{Auth: a.Auth, Tokens: tokens.NewDeriver(cfg.MasterKey),
-		Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Logger: a.Log})
+		Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Logger: a.Log, Home: a.home})
 	a.Console = admin.NewConsole(admin.ConsoleDeps{DB: a.DB, Auth: a.Auth, Web: a.Web, Policy: a.Policy, Notify: a.Notify,
 		Queue: a.Queue, Redis: a.Redis.Client, Queues: a.Names, PublicURL: cfg.PublicURL, Logger: a.Log})
 	return nil
+}
+
+// home is where u lands after logging in with no page to return to:
+// platform staff in the console, merchants in their dashboard.
+func (a *App) home(u *auth.User) string {
+	if a.Policy.PlatformRole(u.ID) != "" {
+		return "/admin"
+	}
+	return "/dashboard"
 }
 
 // EnsurePlatformUser makes email a user with a platform role: it creates

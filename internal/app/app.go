@@ -161,10 +161,11 @@ func (a *App) build(keys *secrets.Keyring) {
 
 // Gateway builds the HTTP app; sim, when set, is mounted under /daraja.
 func (a *App) Gateway(sim http.Handler) *fiber.App {
+	idem := idempotency.NewStore(a.DB)
 	shop := storefront.New(storefront.Deps{DB: a.DB, Checkout: a.Checkout, Tokens: tokens.NewDeriver(a.Config.MasterKey),
-		Media: a.Media, Domain: a.Config.StorefrontDomain, Logger: a.Log})
+		Media: a.Media, Idempotency: idem, Domain: a.Config.StorefrontDomain, Logger: a.Log})
 	return gateway.New(gateway.Deps{DB: a.DB, Auth: a.Auth, Vault: a.Vault, Endpoints: a.Endpoints, Checkout: a.Checkout,
-		Payments: a.Payments, Notify: a.Notify, Deliverer: a.Deliverer, Logger: a.Log, Simulator: sim, Idempotency: idempotency.NewStore(a.DB),
+		Payments: a.Payments, Notify: a.Notify, Deliverer: a.Deliverer, Logger: a.Log, Simulator: sim, Idempotency: idem,
 		CallbackSources: a.Config.Callbacks, Limiter: a.Limiter, ClientLimits: a.Config.ClientLimits, Web: a.Web, Policy: a.Policy, Console: a.Console, Daraja: a.Daraja,
 		Health: a.Health, Metrics: a.httpMetrics.Middleware(), MetricsHandler: a.Metrics.Handler(), TrustedProxies: a.Config.TrustedProxies,
 		Pages: shop, HostRewrite: shop.ByHost,

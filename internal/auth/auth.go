@@ -118,14 +118,14 @@ func (s *Service) ByID(ctx context.Context, id string) (*User, error) {
 func (s *Service) newUser(email, password, name string) (*User, error) {
 	email = normalEmail(email)
 	if _, err := mail.ParseAddress(email); err != nil || !strings.Contains(email, "@") {
-		return nil, input.Invalid("email", "enter a valid email address")
+		return nil, input.Invalid("email", "Enter a valid email address, like you@example.com.")
 	}
 	if len(password) < 8 || len(password) > 72 {
-		return nil, input.Invalid("password", "use 8 to 72 characters")
+		return nil, input.Invalid("password", "Use a password of 8 to 72 characters.")
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return nil, input.Invalid("name", "enter your name (up to 100 characters)")
+		return nil, input.Invalid("name", "Enter your name (up to 100 characters).")
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
 	if err != nil {

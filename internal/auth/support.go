@@ -39,7 +39,7 @@ type SupportGrant struct {
 func (s *Service) StartSupport(ctx context.Context, sess *Session, storeID string, subject *User, reason string, ttl time.Duration) (*SupportGrant, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) < 10 || len(reason) > 500 {
-		return nil, input.Invalid("reason", "say why you need to act as the owner (10 to 500 characters)")
+		return nil, input.Invalid("reason", "Say why you need to act as the owner, in 10 to 500 characters.")
 	}
 	if ttl <= 0 || ttl > SupportMaxTTL {
 		ttl = SupportMaxTTL

@@ -184,3 +184,47 @@ func (b *Browser) Screenshot(name string) string {
 	b.t.Logf("screenshot %s", path)
 	return path
 }
+
+// width is what the page measures across: its laid-out width against the
+// viewport's, and the outermost elements that stick out of the viewport.
+type width struct {
+	Page     int      `json:"page"`
+	Viewport int      `json:"viewport"`
+	Outside  []string `json:"outside"`
+}
+
+const measureWidth = `(() => {
+  const vw = document.documentElement.clientWidth, out = [];
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+  for (const e of document.body.querySelectorAll('*')) {
+    const p = e.parentElement;
+    if (e.getBoundingClientRect().right > vw + 0.5 && !(p && p.getBoundingClientRect().right > vw + 0.5)) out.push(name(e));
+  }
+  return {page: document.documentElement.scrollWidth, viewport: vw, outside: out.slice(0, 10)};
+})()`
+
+// RequireFitsWidth fails the test when the current page is wider than
+// the viewport, so the phone would scroll sideways (a table may still
+// scroll inside its own container); the message names what sticks out.
+// A page that reloads itself (the live order page) is measured once the
+// new document is there.
+func (b *Browser) RequireFitsWidth() {
+	b.t.Helper()
+	var w width
+	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(100 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		var err error
+		w, err = chromedp.Run(ctx, chromedp.Evaluate[width](measureWidth))
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: measure the page: %v (page %s)", err, b.Location())
+		}
+	}
+	if w.Page > w.Viewport {
+		b.Screenshot("too-wide")
+		b.t.Fatalf("browsertest: %s is %d px wide in a %d px viewport; sticking out: %v", b.Location(), w.Page, w.Viewport, w.Outside)
+	}
+}

@@ -89,7 +89,7 @@ SokoHub dev stack is up.
   Storefront      %[1]s/s/demo
   Dashboard       %[1]s/dashboard   (merchant login: %[2]s / %[3]s)
   API             %[1]s/api/v1   (merchant login: %[2]s / %[3]s)
-  Console         %[1]s/admin   (platform admin: set SOKOHUB_ADMIN_EMAIL and SOKOHUB_ADMIN_PASSWORD)
+  Console         %[1]s/admin   (%[4]s)
   Daraja sim      %[1]s/daraja/simulator
   Virtual phone   %[1]s/daraja/simulator/phone/254712345678
   Health          %[1]s/healthz
@@ -98,5 +98,15 @@ Buy something at the storefront with phone 0712 345 678 and watch the
 prompt on the virtual phone. Test numbers: 254700000001 insufficient funds,
 254700000002 cancels, 254700000003 wrong PIN, 254708374149 never answers.
 Press Ctrl-C to stop.
-`, s.URL, DemoEmail, DemoPassword)
+`, s.URL, DemoEmail, DemoPassword, consoleLogin(s.App.Config.AdminEmail))
+}
+
+// consoleLogin says who logs into the console. Start has refused an
+// admin email without its password, so an email here has both; the
+// password is never printed.
+func consoleLogin(adminEmail string) string {
+	if adminEmail == "" {
+		return "platform admin: set SOKOHUB_ADMIN_EMAIL and SOKOHUB_ADMIN_PASSWORD"
+	}
+	return "platform admin login: " + adminEmail + " / your SOKOHUB_ADMIN_PASSWORD"
 }

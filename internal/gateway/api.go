@@ -64,6 +64,8 @@ func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case asErr(err, &te) && te.Field == "":
+		return "the body must be a JSON object"
 	case asErr(err, &te):
 		return "field " + te.Field + " has the wrong type"
 	case asErr(err, &se):

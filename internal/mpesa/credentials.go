@@ -39,37 +39,39 @@ type Credentials struct {
 // Validate checks the credentials before any request uses them, so a typo
 // shows up as a clear message to the merchant instead of Daraja's
 // "Invalid BusinessShortCode". Every problem is reported, joined; each is
-// a *ConfigError and errors.Is(err, ErrConfig) holds. Messages name the
-// faulty field, never its value.
+// a *ConfigError and errors.Is(err, ErrConfig) holds. Messages are
+// sentences for the merchant that name the faulty field as the form
+// labels it, never its value.
 func (c Credentials) Validate() error {
 	var errs []error
 	bad := func(field, reason string) {
 		errs = append(errs, &ConfigError{Field: field, Reason: reason})
 	}
 	if c.Environment != EnvSandbox && c.Environment != EnvProduction {
-		bad("Environment", `Environment must be "sandbox" or "production"`)
+		bad("Environment", "Choose the environment: sandbox (Daraja's test system) or production.")
 	}
 	switch c.Type {
 	case TypePaybill:
 	case TypeTill:
 		if !isShortcode(c.TillNumber) {
-			bad("TillNumber", "TillNumber is required for a till (5 to 7 digits)")
+			bad("TillNumber", "Enter the till number: 5 to 7 digits.")
 		}
 	default:
-		bad("Type", `Type must be "paybill" or "till"`)
+		bad("Type", "Choose whether payments go to a paybill or a till.")
 	}
 	if !isShortcode(c.Shortcode) {
-		bad("Shortcode", "Shortcode (BusinessShortCode) must be 5 to 7 digits")
+		bad("Shortcode", "Enter the shortcode (BusinessShortCode), the paybill or store number: 5 to 7 digits.")
 	}
-	for _, s := range []struct{ field, value string }{
-		{"Passkey", c.Passkey}, {"ConsumerKey", c.ConsumerKey}, {"ConsumerSecret", c.ConsumerSecret},
+	for _, s := range []struct{ field, name, value string }{
+		{"Passkey", "passkey", c.Passkey}, {"ConsumerKey", "consumer key", c.ConsumerKey},
+		{"ConsumerSecret", "consumer secret", c.ConsumerSecret},
 	} {
 		switch {
 		case s.value == "":
-			bad(s.field, s.field+" is empty")
+			bad(s.field, "Enter the "+s.name+" from your Daraja app.")
 		case strings.TrimSpace(s.value) != s.value:
 			// A pasted trailing newline gives "Wrong credentials" much later.
-			bad(s.field, s.field+" starts or ends with spaces")
+			bad(s.field, "The "+s.name+" starts or ends with a space or a line break. Please paste it again without them.")
 		}
 	}
 	return errors.Join(errs...)

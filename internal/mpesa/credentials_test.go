@@ -61,7 +61,8 @@ func TestCredentialsValidate(t *testing.T) {
 	t.Run("ReportsEveryProblem", func(t *testing.T) {
 		t.Parallel()
 		err := Credentials{}.Validate()
-		for _, f := range []string{"Environment", "Type", "Shortcode", "Passkey", "ConsumerKey", "ConsumerSecret"} {
+		// Each by the name the merchant sees on the form.
+		for _, f := range []string{"environment", "paybill or a till", "shortcode", "passkey", "consumer key", "consumer secret"} {
 			require.Contains(t, err.Error(), f)
 		}
 	})

@@ -31,8 +31,9 @@ func (e *PhoneError) Is(target error) bool { return target == ErrInvalidPhone }
 // NormalizePhone turns what a shopper typed into the 12-digit MSISDN Daraja
 // wants ("2547XXXXXXXX" or "2541XXXXXXXX"). It accepts the national form
 // (0712 345 678, 0112345678), the international form with or without "+"
-// (+254712345678, 254112345678) and the bare nine digits (712345678), with
-// spaces, dashes, dots and parentheses anywhere. Everything else is refused
+// (+254712345678, 254112345678), also with the trunk 0 kept or 00 before
+// it (+254 (0)712 345 678, 00254712345678), and the bare nine digits
+// (712345678), with spaces, dashes, dots and parentheses anywhere. Everything else is refused
 // locally, so a typo never costs a round trip to Daraja.
 func NormalizePhone(in string) (string, error) {
 	var b strings.Builder
@@ -50,6 +51,15 @@ func NormalizePhone(in string) (string, error) {
 		}
 	}
 	d := b.String()
+	// The international form is also written with the 00 dialled from
+	// abroad (00254712345678) or with the national trunk 0 kept
+	// (+254 (0)712 345 678): both are the same number.
+	if rest, ok := strings.CutPrefix(d, "00254"); ok && !plus {
+		d, plus = "254"+rest, true
+	}
+	if rest, ok := strings.CutPrefix(d, "2540"); ok && len(d) == 13 {
+		d = "254" + rest
+	}
 	switch {
 	case d == "":
 		return "", &PhoneError{Reason: "Please enter your phone number."}

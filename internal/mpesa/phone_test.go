@@ -23,6 +23,11 @@ var phoneAccepted = []struct{ in, want string }{
 	{"(0712) 345 678", "254712345678"},
 	{" 254708374149 ", "254708374149"},
 	{"0712\u00a0345\u00a0678", "254712345678"}, // pasted non-breaking spaces
+	{"+254 (0)712 345 678", "254712345678"},    // the trunk 0 kept, as business cards write it
+	{"+2540712345678", "254712345678"},
+	{"254 0112 345 678", "254112345678"},
+	{"00254712345678", "254712345678"}, // dialled from abroad
+	{"00254 (0)712 345 678", "254712345678"},
 }
 
 // phoneRejected are inputs NormalizePhone must refuse.
@@ -43,6 +48,9 @@ var phoneRejected = []string{
 	"0712abc678",      // letters
 	"07I2345678",      // letter I for 1
 	"0712+345678",     // plus in the middle
+	"25407123456789",  // trunk 0, then too long
+	"+002547123456",   // plus and 00
+	"0025471234567",   // 00, then too short
 	"٠٧١٢٣٤٥٦٧٨",      // Arabic-Indic digits
 	"12345",
 }

@@ -8,6 +8,7 @@ package notify
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,9 +46,15 @@ const (
 	StatusFailed = "failed"
 	// StatusSending marks a message handed to its provider. A worker that
 	// dies there leaves it so, and it is never sent again: one
-	// confirmation SMS too few is better than two.
+	// confirmation SMS too few is better than two. A worker that lives
+	// through a database outage there holds on (outageHold) and records
+	// what happened.
 	StatusSending = "sending"
 )
+
+// outageHold is how long a send holds on to its claim or its outcome while
+// the database does not answer: well inside the task's 30 s timeout.
+const outageHold = 20 * time.Second
 
 // Notification is one message to one person.
 type Notification struct {
@@ -66,12 +73,14 @@ type Notification struct {
 	Body    string `json:"body"`
 	Status  string `json:"status"`
 	// Provider is the provider that sends it; ProviderRef its id there.
-	Provider    string    `json:"provider"`
-	ProviderRef string    `json:"provider_ref,omitempty"`
-	Attempts    int64     `json:"attempts"`
-	LastError   string    `json:"last_error,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	SentAt      time.Time `bun:",nullzero" json:"sent_at,omitzero"`
+	Provider    string `json:"provider"`
+	ProviderRef string `json:"provider_ref,omitempty"`
+	Attempts    int64  `json:"attempts"`
+	LastError   string `json:"last_error,omitempty"`
+	// Claim names the run that marked it sending.
+	Claim     string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	SentAt    time.Time `bun:",nullzero" json:"sent_at,omitzero"`
 }
 
 // Config is what a [Service] works with.
@@ -133,10 +142,9 @@ func (s *Service) Send(ctx context.Context, id string) error {
 	if n.Status != StatusPending {
 		return nil
 	}
-	res, err := s.DB.NewUpdate().Model((*Notification)(nil)).Set("status = ?", StatusSending).
-		Where("id = ?", n.ID).Where("status = ?", StatusPending).Exec(ctx)
-	if err != nil || db.Affected(res) == 0 {
-		return err // another run has it
+	n.Claim = db.NewID("snd")
+	if ok, err := s.claim(ctx, n); err != nil || !ok {
+		return err // another run has it, or the queue retries
 	}
 	p, ok := s.providers[n.Channel]
 	if !ok {
@@ -150,9 +158,39 @@ func (s *Service) Send(ctx context.Context, id string) error {
 	return s.settle(ctx, n, ref, err)
 }
 
+// claim marks n sending under n.Claim. A claim whose answer was lost (the
+// database went away) may still have been made: once the database is back
+// the row tells whether it was this run's. Without that, the message would
+// stay sending, unsent, for good.
+func (s *Service) claim(ctx context.Context, n *Notification) (bool, error) {
+	res, err := s.DB.NewUpdate().Model((*Notification)(nil)).Set("status = ?", StatusSending).Set("claim = ?", n.Claim).
+		Where("id = ?", n.ID).Where("status = ?", StatusPending).Exec(ctx)
+	if err == nil {
+		return db.Affected(res) == 1, nil
+	}
+	var owner string
+	if rerr := db.Retry(ctx, outageHold, func(ctx context.Context) error {
+		err := s.DB.NewSelect().Model((*Notification)(nil)).Column("claim").
+			Where("id = ?", n.ID).Where("status = ?", StatusSending).Scan(ctx, &owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // not sending: nobody's claim
+		}
+		return err
+	}); rerr != nil {
+		return false, errors.Join(err, rerr)
+	}
+	if owner == n.Claim {
+		return true, nil
+	}
+	return false, err // still pending (the queue retries), or another run's
+}
+
+// settle records how the send went, over this run's claim only. The
+// provider has answered, so a database outage here is waited out: were
+// the outcome lost, a sent message would stay sending for good.
 func (s *Service) settle(ctx context.Context, n *Notification, ref string, sendErr error) error {
 	q := s.DB.NewUpdate().Model((*Notification)(nil)).Set("attempts = attempts + 1").
-		Where("id = ?", n.ID).Where("status = ?", StatusSending)
+		Where("id = ?", n.ID).Where("status = ?", StatusSending).Where("claim = ?", n.Claim)
 	retries, _ := asynq.GetRetryCount(ctx)
 	maxRetry, hasMax := asynq.GetMaxRetry(ctx)
 	final := errors.Is(sendErr, ErrPermanent) || hasMax && retries >= maxRetry
@@ -165,7 +203,14 @@ func (s *Service) settle(ctx context.Context, n *Notification, ref string, sendE
 		// The provider said no for now: the queue's retry may send it.
 		q = q.Set("status = ?", StatusPending).Set("last_error = ?", sendErr.Error())
 	}
-	if _, err := q.Exec(ctx); err != nil {
+	// Conditional on the claim, so a try whose answer was lost makes the
+	// next one change nothing.
+	if err := db.Retry(ctx, outageHold, func(ctx context.Context) error {
+		_, err := q.Exec(ctx)
+		return err
+	}); err != nil {
+		s.Log.ErrorContext(ctx, "notification outcome not recorded; it stays sending", "store_id", n.StoreID,
+			"notification_id", n.ID, "sent", sendErr == nil, "err", err)
 		return err
 	}
 	if sendErr != nil && errors.Is(sendErr, ErrPermanent) {

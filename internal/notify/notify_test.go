@@ -237,3 +237,86 @@ func TestSend(t *testing.T) {
 	require.Equal(t, StatusFailed, n.Status)
 	require.True(t, strings.Contains(n.LastError, "550"))
 }
+
+// outage makes the next fails queries whose text contains match fail as
+// if the database had gone away; with landed, each takes effect first
+// (the answer is what got lost).
+type outage struct {
+	db     *bun.DB
+	match  string
+	fails  int
+	landed bool
+}
+
+type outageInner struct{}
+
+func (o *outage) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if ctx.Value(outageInner{}) != nil || o.fails == 0 || !strings.Contains(e.Query, o.match) {
+		return ctx
+	}
+	o.fails--
+	if o.landed {
+		_, _ = o.db.ExecContext(context.WithValue(ctx, outageInner{}, true), e.Query)
+	}
+	lost, cancel := context.WithCancel(ctx)
+	cancel()
+	return lost
+}
+
+func (o *outage) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// TestSendHoldsOnThroughADatabaseOutage: the database going away between
+// the claim and the outcome, or taking the claim's answer with it, neither
+// loses the confirmation (left "sending" for good) nor sends it twice.
+func TestSendHoldsOnThroughADatabaseOutage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		cut  outage
+		// retried: Send gives the task back to the queue, whose retry
+		// sends the message.
+		retried bool
+	}{
+		{"outcome not recorded at first", outage{match: "attempts = attempts + 1", fails: 2}, false},
+		{"claim made, its answer lost", outage{match: "status = 'sending'", fails: 1, landed: true}, false},
+		{"claim not made", outage{match: "status = 'sending'", fails: 1}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupService(t)
+			ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+			sms := find(t, ns, KindOrderConfirmation, ChannelSMS)
+			cut := tc.cut
+			cut.db = b.db
+			b.db.AddQueryHook(&cut)
+			err := b.svc.Send(t.Context(), sms.ID)
+			if tc.retried {
+				require.Error(t, err)
+				require.Empty(t, b.sms.sent)
+				err = b.svc.Send(t.Context(), sms.ID)
+			}
+			require.NoError(t, err)
+			require.Zero(t, cut.fails, "the outage happened")
+			n := new(Notification)
+			require.NoError(t, b.db.NewSelect().Model(n).Where("id = ?", sms.ID).Scan(t.Context()))
+			require.Equal(t, StatusSent, n.Status)
+			require.NoError(t, b.svc.Send(t.Context(), sms.ID))
+			require.Len(t, b.sms.sent, 1, "sent once")
+		})
+	}
+}
+
+// TestSendLeavesAnotherRunsClaim: a message another run marked sending
+// (a worker that died there) is not sent again.
+func TestSendLeavesAnotherRunsClaim(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+	sms := find(t, ns, KindOrderConfirmation, ChannelSMS)
+	_, err := b.db.NewUpdate().Model((*Notification)(nil)).Set("status = ?", StatusSending).Set("claim = 'snd_dead'").
+		Where("id = ?", sms.ID).Exec(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, b.svc.Send(t.Context(), sms.ID))
+	require.Empty(t, b.sms.sent)
+}

@@ -101,14 +101,14 @@ func secretAAD(storeID, endpointID string) []byte {
 func (m *Endpoints) Create(ctx context.Context, idb bun.IDB, storeID, rawURL string, events []string) (*Endpoint, string, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && (m.requireHTTPS || u.Scheme != "http")) || u.User != nil {
-		return nil, "", input.Invalid("url", "use an absolute https:// URL without credentials in it")
+		return nil, "", input.Invalid("url", "Enter your server's full address, starting with https://, with no user name or password in it.")
 	}
 	if len(events) == 0 {
-		return nil, "", input.Invalid("events", fmt.Sprintf("subscribe to at least one of %s", strings.Join(Subscribable, ", ")))
+		return nil, "", input.Invalid("events", fmt.Sprintf("Pick at least one event to send (%s).", strings.Join(Subscribable, ", ")))
 	}
 	for _, e := range events {
 		if !slices.Contains(Subscribable, e) {
-			return nil, "", input.Invalid("events", fmt.Sprintf("unknown event %q; known: %s", e, strings.Join(Subscribable, ", ")))
+			return nil, "", input.Invalid("events", fmt.Sprintf("We send no event called %q. The events are %s.", e, strings.Join(Subscribable, ", ")))
 		}
 	}
 	secret, err := NewSecret()

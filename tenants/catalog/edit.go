@@ -21,13 +21,13 @@ func (p *NewProduct) normalize() error {
 	}
 	switch {
 	case p.Name == "" || len(p.Name) > 120:
-		return input.Invalid("name", "enter a product name (up to 120 characters)")
+		return input.Invalid("name", "Enter the product's name (up to 120 characters).")
 	case len(p.Description) > 2000:
-		return input.Invalid("description", "keep the description under 2000 characters")
+		return input.Invalid("description", "Keep the description under 2,000 characters.")
 	case p.Price <= 0:
-		return input.Invalid("price", "price must be a positive amount in cents")
+		return input.Invalid("price", "The price must be a positive amount, in cents.")
 	case p.Stock < 0:
-		return input.Invalid("stock", "stock cannot be negative")
+		return input.Invalid("stock", "The stock cannot be below zero.")
 	}
 	if _, err := mpesa.Shillings(p.Price, p.Currency); err != nil {
 		return input.Invalid("price", err.Error())
@@ -52,7 +52,7 @@ func Update(ctx context.Context, idb bun.IDB, storeID, id string, ch Changes) (*
 		return nil, err
 	}
 	if ch.Image != "" && !imageRe.MatchString(ch.Image) {
-		return nil, input.Invalid("image", "upload the image again")
+		return nil, input.Invalid("image", "Please upload the photo again.")
 	}
 	p := new(Product)
 	err := idb.NewUpdate().Model(p).Set("name = ?", ch.Name).Set("description = ?", ch.Description).

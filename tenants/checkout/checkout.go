@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -186,15 +188,32 @@ func validateCart(c Cart) error {
 	if len(c.Name) > 100 || len(c.Email) > 200 {
 		return input.Invalid("customer", "name or email is too long")
 	}
+	if strings.ContainsFunc(c.Name, hidden) {
+		return input.Invalid("customer", "write the name with letters, not control characters")
+	}
 	// Characters, not bytes, as the form's maxlength and the API's
 	// maxLength count: a note in Swahili or with emoji gets the same room.
 	if utf8.RuneCountInString(c.Note) > MaxNoteLength {
 		return input.Invalid("delivery_note", fmt.Sprintf("keep the delivery note under %d characters", MaxNoteLength))
 	}
-	if c.Email != "" && !strings.Contains(c.Email, "@") {
+	if email := strings.TrimSpace(c.Email); email != "" && !mailbox(email) {
 		return input.Invalid("email", "enter a valid email address, or leave it empty")
 	}
 	return nil
+}
+
+// mailbox reports whether s is one bare address the notifier can mail
+// (not "otieno@", a display name, a list, or a second header line).
+func mailbox(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// hidden reports a character that has no place in a name: control
+// characters (a line break would start a new line in messages and exports)
+// and the bidirectional overrides that make text read otherwise than it is.
+func hidden(r rune) bool {
+	return unicode.IsControl(r) || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
 }
 
 // Retry starts a new payment attempt on a pending order, to the same or

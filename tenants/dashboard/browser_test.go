@@ -1,9 +1,14 @@
 package dashboard_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -86,6 +91,7 @@ func TestBrowserFindsThePaidOrder(t *testing.T) {
 	b.WaitText("h1", "Orders")
 	require.Contains(t, b.Text("tr.paid"), paid.Receipt, "the paid order is the highlighted row")
 	b.Screenshot("orders")
+	b.RequireFitsWidth()
 
 	typeInto(b, "q", paid.Receipt)
 	b.Do(chromedp.Click(chromedp.CSS(`form[role=search] button`)))
@@ -96,7 +102,45 @@ func TestBrowserFindsThePaidOrder(t *testing.T) {
 	b.WaitText("#receipt", paid.Receipt)
 	require.Contains(t, b.Text("main"), "prompt sent to the phone")
 	b.Screenshot("order")
+	b.RequireFitsWidth()
 	b.Do(chromedp.Click(chromedp.CSS(`form[action$="/fulfil"] button`)))
 	b.WaitText("main", "Order marked as fulfilled.")
 	b.Screenshot("fulfilled")
+}
+
+// The webhook delivery log fits a phone (its table scrolls in its own
+// box) and, on a desktop, shows every attempt with the Replay button in
+// full.
+func TestBrowserWebhookLogFitsAndShowsReplay(t *testing.T) {
+	s := stacktest.Start(t, stacktest.Options{})
+	st, _ := demo(t, s)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	t.Cleanup(receiver.Close)
+	ctx := context.Background()
+	for _, url := range []string{receiver.URL + "/hook", "http://127.0.0.1:9/hook"} {
+		ep, _, err := s.App.Endpoints.Create(ctx, s.App.DB, st.ID, url, []string{"order.paid"})
+		require.NoError(t, err)
+		_, err = s.App.Deliverer.SendTest(ctx, st.ID, ep.ID)
+		require.NoError(t, err)
+	}
+
+	b := browsertest.New(t)
+	b.Do(chromedp.Navigate(s.URL + "/dashboard/demo/webhooks"))
+	login(b, devstack.DemoEmail, devstack.DemoPassword)
+	b.WaitText("h1", "Webhooks")
+	// The worker sends them; the bound only keeps a broken build from hanging.
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(b.Text("main"), "HTTP 200") ||
+		!strings.Contains(b.Text("main"), "no answer"); time.Sleep(200 * time.Millisecond) {
+		require.False(t, time.Now().After(deadline), "the log never showed both attempts: %s", b.Text("main"))
+		b.Do(chromedp.Reload())
+	}
+	b.Screenshot("webhooks-phone")
+	b.RequireFitsWidth()
+
+	b.Do(chromedp.EmulateViewport(1280, 900))
+	b.Screenshot("webhooks-desktop")
+	cut := browsertest.Run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('form[action$="/replay"] button')]
+	  .filter(btn => btn.getBoundingClientRect().right > btn.closest('.scroll').getBoundingClientRect().right + 0.5)
+	  .map(btn => btn.closest('tr').innerText)`))
+	require.Empty(t, cut, "Replay buttons cut off by the log's box")
 }

@@ -62,6 +62,7 @@ func TestOrdersNewestFirstSearchFilterAndCSV(t *testing.T) {
 	export := m.get("/dashboard/demo/orders.csv?status=paid")
 	require.Equal(t, http.StatusOK, export.Status)
 	require.Contains(t, export.Header.Get("Content-Disposition"), "demo-orders.csv")
+	require.Equal(t, "text/csv; charset=utf-8", export.Header.Get("Content-Type"))
 	rows, err := csv.NewReader(strings.NewReader(export.Body)).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 2, "a header and the one paid order")
@@ -208,7 +209,7 @@ func TestWebhookSecretIsShownOnce(t *testing.T) {
 
 	none := m.submit("/dashboard/demo/webhooks", "/dashboard/demo/webhooks", url.Values{"url": {"http://127.0.0.1:9/x"}})
 	require.Equal(t, http.StatusBadRequest, none.Status)
-	require.Contains(t, textOf(none.Body), "subscribe to at least one")
+	require.Contains(t, textOf(none.Body), "Pick at least one event to send")
 }
 
 func TestPaymentProblemsAreListedAndResolved(t *testing.T) {

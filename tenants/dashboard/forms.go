@@ -16,7 +16,7 @@ func parseShillings(field, s string) (int64, error) {
 	s = strings.TrimSuffix(strings.TrimSuffix(s, ".00"), ".0")
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 || n > 250_000 {
-		return 0, input.Invalid(field, "enter a price in whole shillings, like 1500 (M-Pesa takes 1 to 250,000)")
+		return 0, input.Invalid(field, "Enter the price in whole shillings, like 1500. M-Pesa takes KES 1 to 250,000.")
 	}
 	return n * 100, nil
 }
@@ -25,7 +25,7 @@ func parseShillings(field, s string) (int64, error) {
 func parseCount(field, s string) (int64, error) {
 	n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), 10, 64)
 	if err != nil || n < 0 || n > 1_000_000 {
-		return 0, input.Invalid(field, "enter how many you have, a whole number like 10")
+		return 0, input.Invalid(field, "Enter how many you have in stock, as a whole number like 10.")
 	}
 	return n, nil
 }

@@ -38,7 +38,7 @@ type ordersPage struct {
 func filter(c *fiber.Ctx, limit int) (orders.Filter, error) {
 	f := orders.Filter{Status: c.Query("status"), Query: c.Query("q"), Limit: limit}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		return f, input.Invalid("status", "pick a status from the list")
+		return f, input.Invalid("status", "Pick a status from the list.")
 	}
 	return f, nil
 }
@@ -78,7 +78,9 @@ func (d *Dashboard) ordersCSV(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+current(c).Slug+`-orders.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Type("csv", "utf-8")
+	// Set whole: Type("csv", "utf-8") appends a charset to the system's
+	// MIME type for .csv, which may already carry one.
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	w := csv.NewWriter(c.Response().BodyWriter())
 	_ = w.Write([]string{"number", "created_at", "status", "total_kes", "currency", "customer", "phone", "email",
 		"receipt", "paid_at", "fulfilled_at", "delivery_note"})

@@ -22,6 +22,9 @@ type productForm struct {
 	Image    string
 	Action   string
 	Problems formError
+	// ChooseAgain asks for the photo again: one was chosen, but the form
+	// was refused for another reason and a file input cannot be refilled.
+	ChooseAgain bool
 }
 
 func formOf(p *catalog.Product) productForm {
@@ -55,8 +58,19 @@ func (d *Dashboard) readProduct(c *fiber.Ctx, f *productForm) (catalog.Changes, 
 	return ch, p, err
 }
 
-// save creates (id "") or updates a product from the form.
+// save creates (id "") or updates a product from the form. A refused
+// form saved nothing: it shows the photo on file again, not one uploaded
+// on the way, and asks for a chosen photo again.
 func (d *Dashboard) save(c *fiber.Ctx, f *productForm) (*catalog.Product, formError, error) {
+	kept := f.Image
+	p, bad, err := d.write(c, f)
+	if bad != nil {
+		f.Image, f.ChooseAgain = kept, chosen(c, "image") && !bad.Has("image")
+	}
+	return p, bad, err
+}
+
+func (d *Dashboard) write(c *fiber.Ctx, f *productForm) (*catalog.Product, formError, error) {
 	ch, bad, err := d.readProduct(c, f)
 	if bad != nil || err != nil {
 		return nil, bad, err

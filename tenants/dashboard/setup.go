@@ -91,6 +91,8 @@ type storeForm struct {
 	Wizard   wizard
 	Profile  stores.Profile
 	Problems formError
+	// ChooseAgain asks for the logo again (see productForm).
+	ChooseAgain bool
 }
 
 func (d *Dashboard) storeStep(c *fiber.Ctx) error {
@@ -133,7 +135,9 @@ func (d *Dashboard) saveStore(c *fiber.Ctx) error {
 	if f, err := problems(err); err != nil {
 		return err
 	} else if f != nil {
-		return d.renderStoreStep(c, fiber.StatusBadRequest, storeForm{Profile: p, Problems: f})
+		// Nothing was saved: the logo on file is the one to show.
+		p.Logo = st.Logo
+		return d.renderStoreStep(c, fiber.StatusBadRequest, storeForm{Profile: p, Problems: f, ChooseAgain: logo != "" && !f.Has("logo")})
 	}
 	c.Locals(storeKey{}, updated)
 	return c.Redirect(base(c)+"/setup/mpesa?done=store", fiber.StatusSeeOther)
@@ -144,6 +148,12 @@ func (d *Dashboard) saveStore(c *fiber.Ctx) error {
 // caps the whole request.
 const maxUpload = 7 << 20
 
+// chosen tells whether a file was sent in form field field.
+func chosen(c *fiber.Ctx, field string) bool {
+	fh, err := c.FormFile(field)
+	return err == nil && fh.Size > 0
+}
+
 // upload stores the image in form field field, if one was sent, and
 // returns its media name ("" when none was).
 func (d *Dashboard) upload(c *fiber.Ctx, field string) (string, error) {
@@ -152,7 +162,7 @@ func (d *Dashboard) upload(c *fiber.Ctx, field string) (string, error) {
 		return "", nil // no file chosen
 	}
 	if fh.Size > maxUpload {
-		return "", input.Invalid(field, "this photo is too large: use one under 7 MB")
+		return "", input.Invalid(field, "This photo is too large. Please use one under 7 MB.")
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -165,7 +175,7 @@ func (d *Dashboard) upload(c *fiber.Ctx, field string) (string, error) {
 	}
 	name, err := media.SaveImage(c.UserContext(), d.Media, current(c).ID, raw)
 	if errors.Is(err, media.ErrNotImage) {
-		return "", input.Invalid(field, "this file is not a photo we can use: upload a JPEG or PNG")
+		return "", input.Invalid(field, "This file is not a photo we can use. Please upload a JPEG or PNG.")
 	}
 	return name, err
 }

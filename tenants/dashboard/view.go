@@ -9,6 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sokohub/sokohub/admin/policy"
+	"github.com/sokohub/sokohub/internal/auth"
 	"github.com/sokohub/sokohub/internal/auth/authweb"
 	"github.com/sokohub/sokohub/internal/money"
 	"github.com/sokohub/sokohub/tenants/stores"
@@ -32,6 +34,8 @@ var pages = func() map[string]*template.Template {
 			}
 			return t.In(nairobi).Format("2 Jan 2006, 15:04")
 		},
+		// at is to the second: a delivery's retries can be seconds apart.
+		"at":    func(t time.Time) string { return t.In(nairobi).Format("2 Jan, 15:04:05") },
 		"title": func(s string) string { return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ") },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
@@ -56,13 +60,16 @@ type view struct {
 	CSRF    string
 	// Notice is a one-line confirmation of what just happened.
 	Notice string
-	Page   any
+	// Support is the session's support grant: a platform admin acting as
+	// a store's owner sees the banner on every page while it lasts.
+	Support *auth.SupportGrant
+	Page    any
 }
 
 func (d *Dashboard) view(c *fiber.Ctx, title, section string, page any) view {
 	v := view{Title: title, Section: section, CSRF: d.Web.CSRFToken(c), Page: page, Notice: notices[c.Query("done")]}
-	if u := authweb.User(c); u != nil {
-		v.Email = u.Email
+	if p := authweb.Current(c); p != nil && p.User != nil {
+		v.Email, v.Support = p.User.Email, p.Support
 	}
 	if st, ok := c.Locals(storeKey{}).(*stores.Store); ok {
 		v.Store, v.Base, v.Manager = st, base(c), manager(c)
@@ -95,6 +102,9 @@ func (d *Dashboard) ErrorPage(c *fiber.Ctx, status int, message string) error {
 	case status == fiber.StatusNotFound:
 		heading, message = "Not found", "This page does not exist, or it belongs to a store you are not a member of."
 	case status == fiber.StatusForbidden:
+		if st := needsSupport(c); st != nil {
+			return render(c, status, "error", d.view(c, "Support access needed", "", supportNeeded(st)))
+		}
 		heading = "Not allowed"
 	case status >= 500:
 		message = "Something went wrong on our side. Please try again."
@@ -104,7 +114,31 @@ func (d *Dashboard) ErrorPage(c *fiber.Ctx, status int, message string) error {
 	return render(c, status, "error", d.view(c, heading, "", errorPage{Heading: heading, Message: message}))
 }
 
-type errorPage struct{ Heading, Message string }
+type errorPage struct {
+	Heading, Message string
+	// Console links to where the refused action can be done, if anywhere.
+	Console string
+}
+
+// needsSupport is the store of a dashboard page the policy refused to a
+// platform admin: they work in a store's dashboard only under support
+// access, as its owner (admin/policy/rules.go), and start it from the
+// console. nil for any other refusal.
+func needsSupport(c *fiber.Ctx) *stores.Store {
+	a := policy.AccessOf(c)
+	if a == nil || a.Store == nil || a.Role != policy.RolePlatformAdmin {
+		return nil // under support access in this store the gate calls them the owner
+	}
+	return a.Store
+}
+
+func supportNeeded(st *stores.Store) errorPage {
+	return errorPage{Heading: "Support access needed",
+		Message: "As a platform admin you can open " + st.Name + "'s dashboard only as its owner, under support access: " +
+			"start it from the store's page in the console with your reason. It lasts at most an hour, the owner is told, " +
+			"and everything you do is in the store's audit log.",
+		Console: "/admin/stores/" + st.Slug}
+}
 
 // formError is a form's problems, by field, for re-rendering it.
 type formError map[string]string

@@ -57,16 +57,25 @@ func TestBrowserBuysOnAPhoneAndSeesTheReceipt(t *testing.T) {
 		`[...document.querySelectorAll('.grid img')].map(i => i.complete && i.naturalWidth ? i.width / i.height : 0)`))
 	require.Equal(t, []float64{1, 1, 1, 1}, shapes)
 	b.Screenshot("store")
+	b.RequireFitsWidth()
+	b.Do(chromedp.Click(chromedp.CSS(".grid a.name")))
+	b.WaitText("main", "Add to cart")
+	b.Screenshot("product")
+	b.RequireFitsWidth()
+	b.Do(chromedp.Navigate(s.URL + "/s/demo"))
 
 	b.Do(chromedp.Click(chromedp.CSS("button.add")))
 	b.WaitText("h1", "Your cart")
 	b.Screenshot("cart")
+	b.RequireFitsWidth() // the quantity row wraps on a phone
 	// 254700000007 waits for an answer, so the live page can be seen
 	// before the customer enters the PIN.
 	checkout(b, "Wanjiku", "0700 000 007")
 	b.WaitText("#live", "Check your phone — enter your M-Pesa PIN")
-	require.Regexp(t, `\d+ seconds left`, b.Text("#countdown"))
+	// WaitText, not Text: the page reloads itself when the order moves on.
+	require.Regexp(t, `\d+ seconds left`, b.WaitText("#countdown", "seconds left"))
 	b.Screenshot("check-your-phone")
+	b.RequireFitsWidth()
 
 	answer(t, s, "254700000007")
 	// The page's script notices the payment and shows the confirmation.
@@ -74,6 +83,7 @@ func TestBrowserBuysOnAPhoneAndSeesTheReceipt(t *testing.T) {
 	require.Regexp(t, `^[A-Z0-9]{10}$`, b.Text("#receipt"))
 	require.Contains(t, b.Text("main"), "KES 30")
 	b.Screenshot("paid")
+	b.RequireFitsWidth()
 }
 
 func TestBrowserCancelsThenRetriesWithAnotherPhone(t *testing.T) {
@@ -101,4 +111,8 @@ func TestBrowserSwahiliStore(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`a[hreflang=sw]`)))
 	b.WaitText("button.add", "Weka kikapuni")
 	b.Screenshot("store-sw")
+	b.Do(chromedp.Click(chromedp.CSS("button.add")))
+	b.WaitText("h1", "Kikapu")
+	b.Screenshot("cart-sw")
+	b.RequireFitsWidth()
 }

@@ -20,6 +20,8 @@ import (
 type checkoutForm struct {
 	Name, Phone, Email, Note string
 	Problems                 map[string]string
+	// Key is the form's one-order key (see once); "" makes a new one.
+	Key string
 }
 
 // cartPage is the cart with its checkout form.
@@ -79,6 +81,9 @@ func (s *Storefront) renderCart(c *fiber.Ctx, status int, f checkoutForm) error 
 		return err
 	}
 	page.Form = f
+	if page.Form.Key == "" {
+		page.Form.Key = newCheckoutKey()
+	}
 	for _, field := range []string{"items", "name", "phone", "email", "note"} {
 		if key, ok := f.Problems[field]; ok {
 			msg := key // a sentence from checkout or mpesa, in English
@@ -179,7 +184,10 @@ func orderURL(base, id, token string) string {
 }
 
 // tooManyAdvice says, in lang, that the phone got too many prompts and how
-// long to wait.
+// long to wait, in whole minutes rounded up ("a minute" for one).
 func tooManyAdvice(e *checkout.TooManyPromptsError, lang string) string {
-	return textf(lang, "err.prompts", max(1, int((e.Wait+time.Minute-1)/time.Minute)))
+	if n := int((e.Wait + time.Minute - 1) / time.Minute); n > 1 {
+		return textf(lang, "err.prompts", n)
+	}
+	return text(lang, "err.prompts.1")
 }

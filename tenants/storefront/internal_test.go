@@ -4,9 +4,11 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokohub/sokohub/tenants/checkout"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
 
@@ -38,4 +40,17 @@ func TestCartSetAddsReplacesAndRemoves(t *testing.T) {
 	require.Equal(t, cartLines{{"prd_a", 1}}, ls)
 	require.Equal(t, int64(1000), ls.set("prd_a", 5000, true)[0].Qty, "capped at the checkout maximum")
 	require.EqualValues(t, 1, ls.count())
+}
+
+func TestTooManyPromptsAdviceCountsMinutes(t *testing.T) {
+	for _, c := range []struct {
+		wait       time.Duration
+		lang, want string
+	}{
+		{30 * time.Second, "en", "please wait a minute before"}, {time.Minute, "en", "please wait a minute before"},
+		{61 * time.Second, "en", "please wait 2 minutes before"}, {10 * time.Minute, "en", "please wait 10 minutes before"},
+		{45 * time.Second, "sw", "subiri dakika moja kabla"}, {3 * time.Minute, "sw", "subiri dakika 3 kabla"},
+	} {
+		require.Contains(t, tooManyAdvice(&checkout.TooManyPromptsError{Wait: c.wait}, c.lang), c.want, c.wait)
+	}
 }

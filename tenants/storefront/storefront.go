@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/sokohub/sokohub/internal/idempotency"
 	"github.com/sokohub/sokohub/internal/media"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/tenants/checkout"
@@ -23,6 +24,8 @@ type Deps struct {
 	Tokens   tokens.Deriver
 	// Media holds product photos and logos.
 	Media media.Store
+	// Idempotency remembers which checkout form placed which order.
+	Idempotency *idempotency.Store
 	// Domain is SOKOHUB_STOREFRONT_DOMAIN; "" turns host routing off.
 	Domain string
 	Logger *slog.Logger
@@ -46,6 +49,6 @@ func (s *Storefront) Mount(app *fiber.App) {
 	g.Get("/p/:id", s.open, s.product)
 	g.Get("/cart", s.open, s.cart)
 	g.Post("/cart", s.open, s.updateCart)
-	g.Post("/checkout", s.open, s.checkout)
+	g.Post("/checkout", s.open, s.once, s.checkout)
 	g.Post("/orders/:id/pay", s.open, s.retry)
 }

@@ -48,6 +48,15 @@ type view struct {
 
 type langLink struct{ Name, URL, Lang string }
 
+// Home is the store page's address: Base itself (routing is strict, so
+// "/s/{slug}/" is not it), or "/" on the store's own host.
+func (v view) Home() string {
+	if v.Base == "" {
+		return "/"
+	}
+	return v.Base
+}
+
 // T returns the page's text for key.
 func (v view) T(key string) string { return text(v.Lang, key) }
 
@@ -71,10 +80,15 @@ func newView(c *fiber.Ctx, title string) view {
 }
 
 // selfURL is the current page as the browser addressed it, with lang set.
+// A page that answers a form is addressed by the GET that shows it again.
 func selfURL(c *fiber.Ctx, base, lang string) string {
 	path := c.Path()
 	if st, ok := c.Locals(storeKey{}).(*stores.Store); ok {
-		path = base + strings.TrimPrefix(path, "/s/"+st.Slug)
+		path = strings.TrimPrefix(path, "/s/"+st.Slug)
+		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+			path = shownAt(path)
+		}
+		path = base + path
 	}
 	if path == "" {
 		path = "/"
@@ -83,6 +97,16 @@ func selfURL(c *fiber.Ctx, base, lang string) string {
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
 	q.Set("lang", lang)
 	return path + "?" + q.Encode()
+}
+
+// shownAt is the page a GET shows for what a form posted to path answers
+// with: a refused checkout re-shows the cart, a refused retry the order.
+// Only GETs have routes there, so a link to the POST's path would 404.
+func shownAt(path string) string {
+	if path == "/checkout" {
+		return "/cart"
+	}
+	return strings.TrimSuffix(path, "/pay")
 }
 
 func render(c *fiber.Ctx, status int, page string, v view) error {

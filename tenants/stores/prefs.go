@@ -32,7 +32,7 @@ func UpdatePrefs(ctx context.Context, idb bun.IDB, storeID string, p Notificatio
 	p.Email, p.Phone = strings.TrimSpace(p.Email), strings.TrimSpace(p.Phone)
 	if p.Email != "" {
 		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
-			return p, input.Invalid("notify_email", "enter an email address like you@example.com, or leave it empty")
+			return p, input.Invalid("notify_email", "Enter an email address like you@example.com, or leave it empty.")
 		}
 	}
 	if p.Phone != "" {
@@ -43,7 +43,7 @@ func UpdatePrefs(ctx context.Context, idb bun.IDB, storeID string, p Notificatio
 		p.Phone = msisdn
 	}
 	if p.PaidSMS && p.Phone == "" {
-		return p, input.Invalid("notify_phone", "enter the phone number that should get the SMS")
+		return p, input.Invalid("notify_phone", "Enter the phone number that should get the SMS.")
 	}
 	res, err := idb.NewUpdate().Model((*Store)(nil)).Set("notify_email = ?", p.Email).Set("notify_phone = ?", p.Phone).
 		Set("notify_paid_email = ?", p.PaidEmail).Set("notify_paid_sms = ?", p.PaidSMS).

@@ -33,15 +33,15 @@ func UpdateProfile(ctx context.Context, idb bun.IDB, storeID string, p Profile) 
 	p.BrandColor, p.AccentColor = strings.ToLower(strings.TrimSpace(p.BrandColor)), strings.ToLower(strings.TrimSpace(p.AccentColor))
 	switch {
 	case p.Name == "" || len(p.Name) > 80:
-		return nil, input.Invalid("name", "enter the store's name (up to 80 characters)")
+		return nil, input.Invalid("name", "Enter the store's name (up to 80 characters).")
 	case len(p.Tagline) > 140:
-		return nil, input.Invalid("tagline", "keep the tagline under 140 characters")
+		return nil, input.Invalid("tagline", "Keep the tagline under 140 characters.")
 	case p.BrandColor != "" && !colorRe.MatchString(p.BrandColor):
-		return nil, input.Invalid("brand_color", "pick a colour like #0b6e3a")
+		return nil, input.Invalid("brand_color", "Pick a main colour, like #0b6e3a.")
 	case p.AccentColor != "" && !colorRe.MatchString(p.AccentColor):
-		return nil, input.Invalid("accent_color", "pick a colour like #f5b700")
+		return nil, input.Invalid("accent_color", "Pick a button colour, like #f5b700.")
 	case p.Logo != "" && !mediaNameRe.MatchString(p.Logo):
-		return nil, input.Invalid("logo", "upload the logo again")
+		return nil, input.Invalid("logo", "Please upload the logo again.")
 	}
 	s := new(Store)
 	err := idb.NewUpdate().Model(s).Set("name = ?", p.Name).Set("tagline = ?", p.Tagline).Set("logo = ?", p.Logo).

@@ -85,11 +85,14 @@ var reservedSlugs = map[string]bool{"admin": true, "api": true, "www": true, "da
 func Create(ctx context.Context, idb bun.IDB, ownerID, slug, name string) (*Store, error) {
 	slug = strings.ToLower(strings.TrimSpace(slug))
 	name = strings.TrimSpace(name)
-	if !slugRe.MatchString(slug) || reservedSlugs[slug] {
-		return nil, input.Invalid("slug", "use 3 to 40 lowercase letters, digits or dashes (not at the ends)")
+	if !slugRe.MatchString(slug) {
+		return nil, input.Invalid("slug", "Use 3 to 40 lowercase letters, digits or dashes for the web address, not starting or ending with a dash.")
+	}
+	if reservedSlugs[slug] {
+		return nil, input.Invalid("slug", "This web address is kept for SokoHub's own pages. Please choose another.")
 	}
 	if name == "" || len(name) > 80 {
-		return nil, input.Invalid("name", "enter the store's name (up to 80 characters)")
+		return nil, input.Invalid("name", "Enter the store's name (up to 80 characters).")
 	}
 	now := db.Now()
 	s := &Store{ID: db.NewID("sto"), Slug: slug, Name: name, OwnerID: ownerID, Status: StatusActive, Currency: "KES",
@@ -145,7 +148,7 @@ func NextOrderNumber(ctx context.Context, tx bun.IDB, storeID string) (int64, er
 // minutes (5 minutes to 7 days; a prompt itself lives about a minute).
 func SetPendingTTL(ctx context.Context, idb bun.IDB, storeID string, minutes int64) (*Store, error) {
 	if minutes < 5 || minutes > 7*24*60 {
-		return nil, input.Invalid("pending_ttl_minutes", "set between 5 minutes and 7 days (10080 minutes)")
+		return nil, input.Invalid("pending_ttl_minutes", "Choose a time between 5 minutes and 7 days (10,080 minutes).")
 	}
 	s := new(Store)
 	err := idb.NewUpdate().Model(s).Set("pending_ttl_seconds = ?", minutes*60).Where("id = ?", storeID).

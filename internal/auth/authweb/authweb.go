@@ -41,6 +41,10 @@ type Config struct {
 	Tokens tokens.Deriver
 	// Secure marks cookies Secure; set whenever the public URL is https.
 	Secure bool
+	// Home is where a user who logs in with no page to return to lands:
+	// the console for platform staff, the dashboard for merchants. nil
+	// lands everyone on the dashboard.
+	Home   func(*auth.User) string
 	Logger *slog.Logger
 }
 

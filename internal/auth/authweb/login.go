@@ -36,8 +36,8 @@ type loginView struct {
 // it to, and a cross-site page can neither read the cookie nor forge the
 // token.
 func (w *Web) loginPage(c *fiber.Ctx) error {
-	if User(c) != nil && Current(c).Session != nil {
-		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	if u := User(c); u != nil && Current(c).Session != nil {
+		return c.Redirect(w.landing(u, safeNext(c.Query("next"))), fiber.StatusSeeOther)
 	}
 	return w.renderLogin(c, fiber.StatusOK, loginView{Next: safeNext(c.Query("next"))})
 }
@@ -75,7 +75,19 @@ func (w *Web) login(c *fiber.Ctx) error {
 	if err := w.SignIn(c, u); err != nil {
 		return err
 	}
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return c.Redirect(w.landing(u, next), fiber.StatusSeeOther)
+}
+
+// landing is where u goes after logging in: next (already made safe), or
+// u's home when there is none. "/" would be the demo shop.
+func (w *Web) landing(u *auth.User, next string) string {
+	switch {
+	case next != "":
+		return next
+	case w.Home != nil:
+		return w.Home(u)
+	}
+	return "/dashboard"
 }
 
 // SignIn starts a browser session for u, who has just proved who they
@@ -102,7 +114,7 @@ func (w *Web) logout(c *fiber.Ctx) error {
 
 // safeNext keeps a post-login redirect on this site: a path, never a
 // scheme-relative or absolute URL that would make the login page an open
-// redirect.
+// redirect; "" when next is none of those (the user's home is used).
 //
 // Browsers drop tabs and newlines from URLs and read a backslash as a
 // slash, so "/\t/evil.example" means "//evil.example": any control
@@ -111,11 +123,11 @@ func (w *Web) logout(c *fiber.Ctx) error {
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
 		strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return "/"
+		return ""
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return "/"
+		return ""
 	}
 	return next
 }

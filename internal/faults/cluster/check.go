@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -99,17 +102,23 @@ func (c *Cluster) Check(ctx context.Context) (Report, error) {
 		}
 	}
 	var paidIDs []string
+	paidBy := map[string]string{} // receipt to the order it paid
 	for ref, o := range byRef {
-		if o.Status == "paid" {
-			paidIDs = append(paidIDs, o.ID)
-			if len(charges[ref]) == 0 {
-				problem("order %s is paid without money", ref)
-			}
+		if o.Status != "paid" {
+			continue
 		}
+		paidIDs = append(paidIDs, o.ID)
+		if len(charges[ref]) == 0 {
+			problem("order %s is paid without money", ref)
+		}
+		if other, ok := paidBy[o.Receipt]; ok && o.Receipt != "" {
+			problem("payment %s paid two orders, %s and %s", o.Receipt, other, ref)
+		}
+		paidBy[o.Receipt] = ref
 	}
 	r.Paid = len(paidIDs)
 	r.Problems = append(r.Problems, c.checkWebhooks(ctx, paidIDs)...)
-	r.Problems = append(r.Problems, c.checkNotifications(ctx, paidIDs)...)
+	r.Problems = append(r.Problems, c.checkNotifications(ctx, orders)...)
 	r.Problems = append(r.Problems, c.checkDrained(ctx)...)
 	slices.Sort(r.Problems)
 	return r, nil
@@ -146,7 +155,10 @@ func (c *Cluster) checkWebhooks(ctx context.Context, paidIDs []string) []string 
 	return problems
 }
 
-func (c *Cluster) checkNotifications(ctx context.Context, paidIDs []string) []string {
+// checkNotifications: one confirmation SMS per paid order, recorded sent
+// once and sent (logged by the log provider) once, and none for an order
+// that is not paid.
+func (c *Cluster) checkNotifications(ctx context.Context, orders []orderRow) []string {
 	var problems []string
 	var rows []struct {
 		OrderID string
@@ -162,9 +174,12 @@ func (c *Cluster) checkNotifications(ctx context.Context, paidIDs []string) []st
 			per[n.OrderID]++
 		}
 	}
-	for _, id := range paidIDs {
-		if per[id] != 1 {
-			problems = append(problems, fmt.Sprintf("paid order %s has %d sent confirmation SMS rows", id, per[id]))
+	for _, o := range orders {
+		switch {
+		case o.Status == "paid" && per[o.ID] != 1:
+			problems = append(problems, fmt.Sprintf("paid order %s has %d sent confirmation SMS rows", o.ID, per[o.ID]))
+		case o.Status != "paid" && per[o.ID] > 0:
+			problems = append(problems, fmt.Sprintf("order %s is %s but was confirmed paid by SMS", o.ID, o.Status))
 		}
 	}
 	// The log provider is the outbox: a message sent twice is two lines.
@@ -228,17 +243,96 @@ func (c *Cluster) checkDrained(ctx context.Context) []string {
 }
 
 // Settle polls Check until it finds no problem, up to d, and returns how
-// long that took from since.
-func (c *Cluster) Settle(since time.Time, d time.Duration) (time.Duration, Report) {
+// long that took from since; each (when not nil) sees every report with
+// problems. While it waits it logs what is left, when that changes and at
+// most every 15 s; if it gives up, it logs the story of the orders still
+// wrong.
+func (c *Cluster) Settle(t testing.TB, since time.Time, d time.Duration, each func(Report)) (time.Duration, Report) {
+	t.Helper()
+	ctx := context.Background()
 	deadline := time.Now().Add(d)
+	var said string
+	var saidAt time.Time
 	for {
-		r, err := c.Check(context.Background())
+		r, err := c.Check(ctx)
 		if err != nil {
 			r.Problems = []string{"check: " + err.Error()}
 		}
-		if len(r.Problems) == 0 || time.Now().After(deadline) {
+		if len(r.Problems) == 0 {
 			return time.Since(since), r
+		}
+		if time.Now().After(deadline) {
+			for _, id := range orderIDs(r.Problems, 3) {
+				t.Logf("story of %s:\n%s", id, c.Story(ctx, id))
+			}
+			return time.Since(since), r
+		}
+		if each != nil {
+			each(r)
+		}
+		if left := summary(r.Problems); left != said && time.Since(saidAt) > 15*time.Second {
+			t.Logf("%s in, still: %s", time.Since(since).Round(time.Second), left)
+			said, saidAt = left, time.Now()
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// summary is the first few problems, for a log line.
+func summary(problems []string) string {
+	s := strings.Join(problems[:min(len(problems), 4)], "; ")
+	if len(problems) > 4 {
+		s += fmt.Sprintf("; and %d more", len(problems)-4)
+	}
+	return s
+}
+
+var orderID = regexp.MustCompile(`\bord_[0-9a-z]+`)
+
+// orderIDs are the first n order ids the problems name.
+func orderIDs(problems []string, n int) []string {
+	var ids []string
+	for _, p := range problems {
+		for _, id := range orderID.FindAllString(p, -1) {
+			if len(ids) < n && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// Story is everything the database and the processes' logs hold about
+// order id: its row, payment attempts, events, deliveries and
+// notifications (as JSON: PostgreSQL only), then the log lines naming the
+// order or one of its attempts.
+func (c *Cluster) Story(ctx context.Context, id string) string {
+	var b strings.Builder
+	for _, q := range []struct{ table, where string }{
+		{"orders", "id = ?"},
+		{"payment_attempts", "order_id = ?"},
+		{"events", "order_id = ?"},
+		{"webhook_deliveries", "event_id IN (SELECT id FROM events WHERE order_id = ?)"},
+		{"notifications", "order_id = ?"},
+	} {
+		var rows []string
+		err := c.DB.NewRaw("SELECT row_to_json(t)::text FROM "+q.table+" AS t WHERE "+q.where, id).Scan(ctx, &rows)
+		if err != nil {
+			rows = []string{err.Error()}
+		}
+		for _, r := range rows {
+			fmt.Fprintf(&b, "%s: %s\n", q.table, r)
+		}
+	}
+	var attempts []string
+	_ = c.DB.NewRaw("SELECT id FROM payment_attempts WHERE order_id = ?", id).Scan(ctx, &attempts) // none: the order's id alone
+	names := append(attempts, id)
+	for _, p := range append(slices.Clone(c.Workers), c.Gateways...) {
+		for _, line := range strings.Split(p.Logs(), "\n") {
+			if slices.ContainsFunc(names, func(n string) bool { return strings.Contains(line, n) }) {
+				fmt.Fprintf(&b, "%s: %s\n", p.Name, line)
+			}
+		}
+	}
+	return b.String()
 }

@@ -28,6 +28,9 @@ type Options struct {
 	Env map[string]string
 	// SimDelay is how long the simulated customer takes to approve.
 	SimDelay time.Duration
+	// OwnRedis runs a redis-server for the cluster alone (RestartRedis),
+	// instead of a namespace of SOKOHUB_REDIS_URL's.
+	OwnRedis bool
 }
 
 // Cluster is a running deployment.
@@ -43,6 +46,8 @@ type Cluster struct {
 	RedisURL  string
 	Redis     *redis.Client
 	Namespace string
+	// RedisServer is the cluster's own Redis (Options.OwnRedis), or nil.
+	RedisServer *Proc
 
 	Simulator *Proc
 	Gateways  []*Proc
@@ -60,7 +65,10 @@ func Start(t testing.TB, o Options) *Cluster {
 	c := &Cluster{t: t, Bin: Binary(t), Namespace: "sokohub-faults-" + randomHex()}
 	c.DBURL = dbtest.URL(t)
 	c.RedisURL = os.Getenv("SOKOHUB_REDIS_URL")
-	if c.RedisURL == "" {
+	if o.OwnRedis {
+		c.RedisServer = startRedis(t)
+		c.RedisURL = "redis://" + c.RedisServer.Addr
+	} else if c.RedisURL == "" {
 		mr := miniredis.RunT(t)
 		c.RedisURL = "redis://" + mr.Addr()
 	}

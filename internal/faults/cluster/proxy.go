@@ -23,11 +23,14 @@ type Proxy struct {
 	mu       sync.Mutex
 	backends []string
 	next     atomic.Uint64
+	// inFlight counts requests sent to each backend and not yet answered;
+	// cut those a backend took and never answered.
+	inFlight, cut map[string]int
 }
 
 // NewProxy starts a proxy with no backends yet.
 func NewProxy(t testing.TB) *Proxy {
-	p := &Proxy{}
+	p := &Proxy{inFlight: map[string]int{}, cut: map[string]int{}}
 	srv := httptest.NewServer(&httputil.ReverseProxy{
 		Rewrite:   func(r *httputil.ProxyRequest) { r.SetXForwarded() },
 		Transport: p,
@@ -74,14 +77,42 @@ func (p *Proxy) RoundTrip(r *http.Request) (*http.Response, error) {
 		out.URL = &url.URL{Scheme: "http", Host: backends[(start+i)%len(backends)], Path: r.URL.Path, RawQuery: r.URL.RawQuery}
 		out.Host = r.Host
 		out.Body = io.NopCloser(bytes.NewReader(body))
-		res, err := http.DefaultTransport.RoundTrip(out)
+		res, err := p.send(out)
 		if err == nil {
 			return res, nil
 		}
 		last = err
 		if op := (*net.OpError)(nil); !errors.As(err, &op) || op.Op != "dial" {
+			p.count(p.cut, out.URL.Host, 1)
 			return nil, err // sent, and the gateway died: the client sees 502
 		}
 	}
 	return nil, last
+}
+
+// send forwards r, counted in flight until its answer's headers come.
+func (p *Proxy) send(r *http.Request) (*http.Response, error) {
+	p.count(p.inFlight, r.URL.Host, 1)
+	defer p.count(p.inFlight, r.URL.Host, -1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (p *Proxy) count(m map[string]int, addr string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m[addr] += n
+}
+
+// InFlight is how many requests gateway addr has and has not answered.
+func (p *Proxy) InFlight(addr string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inFlight[addr]
+}
+
+// Cut is how many requests gateway addr took and never answered.
+func (p *Proxy) Cut(addr string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cut[addr]
 }

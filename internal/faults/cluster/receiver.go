@@ -3,8 +3,10 @@ package cluster
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +29,10 @@ type Receiver struct {
 	mu       sync.Mutex
 	accepted map[string]Delivered // by webhook-id (the event id)
 	requests int
+	// release, while not nil, holds every request until it is closed;
+	// held has the remote addresses of the requests it holds.
+	release chan struct{}
+	held    map[string]bool
 }
 
 // Delivered is one event a receiver accepted.
@@ -38,7 +44,7 @@ type Delivered struct {
 
 // NewReceiver starts a receiver on loopback.
 func NewReceiver(t testing.TB) *Receiver {
-	r := &Receiver{accepted: map[string]Delivered{}}
+	r := &Receiver{accepted: map[string]Delivered{}, held: map[string]bool{}}
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	r.URL = srv.URL + "/hooks"
@@ -50,6 +56,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.InFlight.Add(1)
 	defer r.InFlight.Add(-1)
 	body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+	if !r.wait(req) {
+		return // the sender went away (killed) while held
+	}
 	if d := time.Duration(r.Delay.Load()); d > 0 {
 		select {
 		case <-time.After(d):
@@ -80,6 +89,57 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.accepted[id] = d
 	r.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// Hold makes every request wait (unanswered, as a slow receiver's) until
+// Release.
+func (r *Receiver) Hold() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.release == nil {
+		r.release = make(chan struct{})
+	}
+}
+
+// Release answers the held requests and stops holding.
+func (r *Receiver) Release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.release != nil {
+		close(r.release)
+		r.release = nil
+	}
+}
+
+// Held returns the remote addresses of the requests being held.
+func (r *Receiver) Held() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Collect(maps.Keys(r.held))
+}
+
+// wait holds req while Hold is on; false means its sender hung up.
+func (r *Receiver) wait(req *http.Request) bool {
+	r.mu.Lock()
+	release := r.release
+	if release != nil {
+		r.held[req.RemoteAddr] = true
+	}
+	r.mu.Unlock()
+	if release == nil {
+		return true
+	}
+	defer func() {
+		r.mu.Lock()
+		delete(r.held, req.RemoteAddr)
+		r.mu.Unlock()
+	}()
+	select {
+	case <-release:
+		return true
+	case <-req.Context().Done():
+		return false
+	}
 }
 
 // Accepted returns the events accepted so far, by event id.
