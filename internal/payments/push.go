@@ -15,6 +15,7 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/secrets"
 )
 
 // UnconfirmedPush is how long a claimed push may stay without Daraja's
@@ -29,15 +30,29 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	a, ok, err := s.claimPush(ctx, p.ID)
+	a, err := get(ctx, s.db, p.ID)
+	if errors.Is(err, db.ErrNotFound) || err == nil && (a.Status != StatusQueued || !a.PushStartedAt.IsZero()) {
+		return nil // gone, settled, or already claimed by another run
+	}
+	if err != nil {
+		return err
+	}
+	// Everything the push needs is read before the claim: a database that
+	// fails here leaves the attempt unclaimed for the task's retry, instead
+	// of claimed with nothing sent until the sweeper frees the customer.
+	req, creds, reqErr := s.pushRequest(ctx, a)
+	var bad *unpushable
+	if reqErr != nil && !errors.As(reqErr, &bad) {
+		return reqErr
+	}
+	a, ok, err := s.claimPush(ctx, a.ID)
 	if err != nil || !ok {
 		return err
 	}
 	log := s.log.With("attempt_id", a.ID, "store_id", a.StoreID)
-	req, creds, err := s.pushRequest(ctx, a)
-	if err != nil {
-		log.WarnContext(ctx, "stk push not sent", "err", err)
-		return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: neutralReason, MerchantReason: err.Error()})
+	if bad != nil {
+		log.WarnContext(ctx, "stk push not sent", "err", bad)
+		return s.reject(ctx, a, mpesa.ResultInfo{CustomerReason: neutralReason, MerchantReason: bad.Error()})
 	}
 	if wait := s.throttle(ctx, a); wait > 0 {
 		// Over the store's share: not sent, not failed, just later.
@@ -92,11 +107,19 @@ func (s *Service) claimPush(ctx context.Context, id string) (*Attempt, bool, err
 	return a, a != nil, err
 }
 
+// unpushable is why an attempt can never be pushed as it stands (an
+// amount M-Pesa cannot take, no order, no usable credentials), as opposed
+// to a database that failed to answer.
+type unpushable struct{ err error }
+
+func (u *unpushable) Error() string { return u.err.Error() }
+func (u *unpushable) Unwrap() error { return u.err }
+
 func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushRequest, mpesa.Credentials, error) {
 	var req mpesa.PushRequest
 	amount, err := mpesa.Shillings(a.Amount, a.Currency)
 	if err != nil {
-		return req, mpesa.Credentials{}, err
+		return req, mpesa.Credentials{}, &unpushable{err}
 	}
 	// The prompt names the store and the order: one read for both.
 	var slug string
@@ -104,12 +127,16 @@ func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushReques
 	err = s.db.NewSelect().TableExpr("orders AS o").Join("JOIN stores AS s ON s.id = o.store_id").
 		ColumnExpr("s.slug, o.number").Where("o.store_id = ?", a.StoreID).Where("o.id = ?", a.OrderID).
 		Scan(ctx, &slug, &number)
-	if err != nil {
-		return req, mpesa.Credentials{}, db.NotFound(err)
+	if err = db.NotFound(err); errors.Is(err, db.ErrNotFound) {
+		return req, mpesa.Credentials{}, &unpushable{err}
+	} else if err != nil {
+		return req, mpesa.Credentials{}, err
 	}
 	creds, err := s.vault.Credentials(ctx, s.db, a.StoreID)
-	if err != nil {
-		return req, mpesa.Credentials{}, fmt.Errorf("store has no usable M-Pesa credentials: %w", err)
+	if errors.Is(err, db.ErrNotFound) || errors.Is(err, secrets.ErrUnknownKey) || errors.Is(err, secrets.ErrCorrupt) {
+		return req, mpesa.Credentials{}, &unpushable{fmt.Errorf("store has no usable M-Pesa credentials: %w", err)}
+	} else if err != nil {
+		return req, mpesa.Credentials{}, err
 	}
 	return mpesa.PushRequest{Amount: amount, Phone: a.Phone, CallbackURL: s.CallbackURL(a.ID),
 		AccountReference: AccountReference(slug, number), Description: "Order " + strconv.FormatInt(number, 10)}, creds, nil
@@ -132,18 +159,13 @@ func (s *Service) markPrompted(ctx context.Context, a *Attempt, res mpesa.PushRe
 	// The CheckoutRequestID is what lets us query a payment whose callback
 	// never comes, and the push cannot be repeated to learn it again: hold
 	// on through a short database outage rather than lose it.
-	var err error
-	for wait := 250 * time.Millisecond; ; wait *= 2 {
-		if err = s.recordPrompt(ctx, a, res); err == nil || wait > 8*time.Second {
-			break
+	err := db.Retry(ctx, 16*time.Second, func(ctx context.Context) error {
+		err := s.recordPrompt(ctx, a, res)
+		if err != nil {
+			s.log.WarnContext(ctx, "recording the prompt failed; retrying", "attempt_id", a.ID, "err", err)
 		}
-		s.log.WarnContext(ctx, "recording the prompt failed; retrying", "attempt_id", a.ID, "err", err)
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -194,3 +194,26 @@ func TestStoreRateLimit(t *testing.T) {
 
 // ratelimitWait is the wait for one token at the test's limit of 0.1/s.
 const ratelimitWait = 10 * time.Second
+
+// TestAPushWaitsOutADatabaseThatFails: when reading what the push needs
+// fails, the attempt is left unclaimed for the task's retry (not claimed
+// with nothing sent, which would hold the customer until the sweeper).
+func TestAPushWaitsOutADatabaseThatFails(t *testing.T) {
+	t.Parallel()
+	b := setupThrottled(t)
+	st := b.newStore(t, "duka")
+	a := b.newAttempt(t, st, 1001, "254712345601")
+	_, err := b.db.ExecContext(b.ctx, "ALTER TABLE mpesa_credentials RENAME TO mpesa_credentials_away")
+	require.NoError(t, err)
+	require.Error(t, b.svc.HandlePush(b.ctx, task(queue.TypeSTKPush, a)), "the task is retried")
+	cur := b.reload(t, a)
+	require.Equal(t, StatusQueued, cur.Status)
+	require.True(t, cur.PushStartedAt.IsZero(), "not claimed")
+	require.Zero(t, b.calls.count(pushPath))
+
+	_, err = b.db.ExecContext(b.ctx, "ALTER TABLE mpesa_credentials_away RENAME TO mpesa_credentials")
+	require.NoError(t, err)
+	require.NoError(t, b.svc.HandlePush(b.ctx, task(queue.TypeSTKPush, a)))
+	require.Equal(t, StatusPrompted, b.reload(t, a).Status)
+	require.Equal(t, 1, b.calls.count(pushPath))
+}
