@@ -48,6 +48,7 @@ func TestDeliveryLogShowsEachAttempt(t *testing.T) {
 
 	admin := newMerchant(t, s)
 	admin.login("ops@sokohub.test", "ops-password-1")
+	require.Contains(t, textOf(admin.get("/admin").Body), "1 store. Page 1", "not \"1 stores\"")
 	console := admin.get("/admin/stores/demo")
 	require.Equal(t, http.StatusOK, console.Status)
 	deliveries := regexpFind(t, `(?s)<table id="deliveries">.*?</table>`, console.Body)
