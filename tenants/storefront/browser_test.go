@@ -95,6 +95,7 @@ func TestBrowserCancelsThenRetriesWithAnotherPhone(t *testing.T) {
 	checkout(b, "Otieno", "0700 000 002") // the customer cancels the prompt
 	b.WaitText("#reason", "You cancelled the payment.")
 	b.Screenshot("cancelled")
+	b.RequireFitsWidth()
 
 	browsertest.Run(b, chromedp.Evaluate[bool](`document.getElementById('phone').value='';true`))
 	b.Do(chromedp.SendKeys(chromedp.ID("phone"), "0722 000 111"))
