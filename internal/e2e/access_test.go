@@ -143,9 +143,15 @@ func TestAdminAPI(t *testing.T) {
 	require.Equal(t, "suspended", sus.json(t)["status"])
 	require.Equal(t, 409, c.do("POST", "/api/v1/admin/stores/apishop/suspend", map[string]any{"reason": "again"}, admin...).Status)
 	require.Equal(t, 400, c.do("POST", "/api/v1/admin/stores/apishop/suspend", map[string]any{}, admin...).Status, "a reason is required")
+	closed := c.do("GET", "/api/v1/storefront/apishop/products", nil)
+	require.Equal(t, 403, closed.Status, "a suspended shop's catalogue is closed: %s", closed.Body)
+	require.Equal(t, "store_unavailable", dig(closed.json(t), "error", "code"))
+	require.Equal(t, 200, c.do("GET", "/api/v1/storefront/apishop/orders/"+id, nil, "X-Order-Token", token).Status,
+		"the customer still sees their order")
 	re := c.do("POST", "/api/v1/admin/stores/apishop/reactivate", nil, admin...)
 	require.Equal(t, 200, re.Status, "%s", re.Body)
 	require.Equal(t, "active", re.json(t)["status"])
+	require.Equal(t, 200, c.do("GET", "/api/v1/storefront/apishop/products", nil).Status, "open again")
 
 	a := c.do("GET", "/api/v1/admin/audit?store=apishop&action=store.suspend", nil, support...)
 	require.Equal(t, 200, a.Status, "%s", a.Body)

@@ -19,6 +19,11 @@ func (h *handlers) mountStorefrontAPI(sf fiber.Router) {
 }
 
 func (h *handlers) storefrontProducts(c *fiber.Ctx) error {
+	// A suspended shop sells nothing: its catalogue is closed like its
+	// pages (a customer's own order stays readable).
+	if !currentStore(c).Active() {
+		return checkout.ErrStoreClosed
+	}
 	ps, err := catalog.List(c.UserContext(), h.DB, currentStore(c).ID)
 	if err != nil {
 		return err
