@@ -242,3 +242,26 @@ func TestPaymentProblemsAreListedAndResolved(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, open)
 }
+
+// The owner of a suspended shop is told so on every dashboard page, and
+// the banner goes when the shop is reactivated.
+func TestSuspendedShopOwnerSeesTheBanner(t *testing.T) {
+	s := stacktest.Start(t, stacktest.Options{})
+	m := newMerchant(t, s)
+	m.login(devstack.DemoEmail, devstack.DemoPassword)
+	require.NotContains(t, m.get("/dashboard/demo/orders").Body, `id="suspended-banner"`)
+
+	setStatus := func(status string) {
+		_, err := s.App.DB.NewUpdate().Table("stores").Set("status = ?", status).Where("slug = ?", "demo").Exec(context.Background())
+		require.NoError(t, err)
+	}
+	setStatus(stores.StatusSuspended)
+	for _, path := range []string{"/dashboard/demo/orders", "/dashboard/demo/products"} {
+		res := m.get(path)
+		require.Equal(t, http.StatusOK, res.Status, path)
+		require.Contains(t, res.Body, `id="suspended-banner"`, path)
+		require.Contains(t, res.Body, "This shop is suspended by SokoHub", path)
+	}
+	setStatus(stores.StatusActive)
+	require.NotContains(t, m.get("/dashboard/demo/orders").Body, `id="suspended-banner"`)
+}
