@@ -117,6 +117,24 @@ func Run[T any](b *Browser, a chromedp.Action[T]) T {
 	return v
 }
 
+// settled runs a until it succeeds, for a page that may be between two
+// documents (the live order page reloads itself when the order moves on):
+// an action then fails with "Not attached to an active page" or times out.
+func settled[T any](b *Browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(100 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		v, err := chromedp.Run(ctx, a)
+		cancel()
+		if err == nil {
+			return v
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: %s: %v (page %s)", what, err, b.Location())
+		}
+	}
+}
+
 // Location is the tab's current URL ("" if it cannot be read).
 func (b *Browser) Location() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
@@ -175,7 +193,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 func (b *Browser) Screenshot(name string) string {
 	b.t.Helper()
 	b.n++
-	png := Run(b, chromedp.FullScreenshot(100))
+	png := settled(b, "screenshot", chromedp.FullScreenshot(100))
 	path := filepath.Join(b.dir, fmt.Sprintf("%s-%02d-%s.png", unsafeName.ReplaceAllString(b.t.Name(), "_"), b.n,
 		unsafeName.ReplaceAllString(name, "_")))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
@@ -210,19 +228,7 @@ const measureWidth = `(() => {
 // new document is there.
 func (b *Browser) RequireFitsWidth() {
 	b.t.Helper()
-	var w width
-	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(100 * time.Millisecond) {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		var err error
-		w, err = chromedp.Run(ctx, chromedp.Evaluate[width](measureWidth))
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("browsertest: measure the page: %v (page %s)", err, b.Location())
-		}
-	}
+	w := settled(b, "measure the page", chromedp.Evaluate[width](measureWidth))
 	if w.Page > w.Viewport {
 		b.Screenshot("too-wide")
 		b.t.Fatalf("browsertest: %s is %d px wide in a %d px viewport; sticking out: %v", b.Location(), w.Page, w.Viewport, w.Outside)
