@@ -65,7 +65,7 @@ func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay 
 // talks to Redis); an idle poll is one indexed query. Lanes and replicas
 // polling at once take different events.
 func (r *Relay) Poll(ctx context.Context) error {
-	if any, err := outbox.AnyUnrelayed(ctx, r.db, r.skipping()); err != nil || !any {
+	if waiting, err := outbox.AnyUnrelayed(ctx, r.db, r.skipping()); err != nil || !waiting {
 		return err
 	}
 	lanes := 1
