@@ -124,12 +124,16 @@ func TestRedisCluster(t *testing.T) {
 	}
 	out, err := exec.Command("redis-cli", append([]string{"--cluster", "create"}, append(nodes, "--cluster-yes")...)...).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	probe := redis.NewClient(&redis.Options{Addr: nodes[0]})
-	defer probe.Close()
-	require.Eventually(t, func() bool {
-		info, err := probe.ClusterInfo(context.Background()).Result()
-		return err == nil && strings.Contains(info, "cluster_state:ok")
-	}, 30*time.Second, 100*time.Millisecond)
+	// Every node must see the cluster up: one that has not yet answers
+	// CLUSTERDOWN for the slots it owns.
+	for _, node := range nodes {
+		probe := redis.NewClient(&redis.Options{Addr: node})
+		require.Eventually(t, func() bool {
+			info, err := probe.ClusterInfo(context.Background()).Result()
+			return err == nil && strings.Contains(info, "cluster_state:ok")
+		}, 30*time.Second, 100*time.Millisecond, "node %s", node)
+		probe.Close()
+	}
 
 	r, err := Connect(context.Background(), RedisOptions{ClusterAddrs: nodes[:1]})
 	require.NoError(t, err)
