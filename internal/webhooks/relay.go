@@ -113,10 +113,13 @@ func (r *Relay) pollBatch(ctx context.Context) (int, error) {
 		}
 		return len(taken), nil
 	}
+	if err != nil && len(taken) == 1 {
+		// Failed alone: set aside (and logged), not an error of the poll;
+		// another lane may have taken it just after its batch failed.
+		r.setAside(ctx, taken[0], err)
+		return 1, nil
+	}
 	if err != nil {
-		if len(taken) == 1 {
-			r.setAside(ctx, taken[0], err)
-		}
 		return 0, err
 	}
 	r.enqueueAll(ctx, jobs)
