@@ -57,3 +57,19 @@ func UpdateOne[T any](ctx context.Context, q *bun.UpdateQuery) (*T, error) {
 	}
 	return &rows[0], nil
 }
+
+// InsertNew inserts rows (a pointer to a slice of models with an ID),
+// passing over those that conflict on the columns of target, in one
+// statement, and returns the ids it inserted: a batch of fan-out rows is
+// one round trip, and what an earlier run already wrote is not repeated.
+func InsertNew(ctx context.Context, idb bun.IDB, rows any, target string) (map[string]bool, error) {
+	var ids []string
+	if _, err := idb.NewInsert().Model(rows).On("CONFLICT ("+target+") DO NOTHING").Returning("id").Exec(ctx, &ids); err != nil {
+		return nil, err
+	}
+	inserted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		inserted[id] = true
+	}
+	return inserted, nil
+}

@@ -70,9 +70,9 @@ func (s rssSampler) watch(rows bool) func() RSS {
 		out.PeakMiB, out.EndMiB = max(out.PeakMiB, total), total
 		mu.Unlock()
 	}
+	w0 := s.rowWrites() // waits for the statistics flush: CPU is counted from after it
 	cpu0 := cpuSeconds(s.pids)
 	db0 := s.backendCPU()
-	w0 := s.rowWrites()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -3,7 +3,6 @@ package notify
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/sokohub/sokohub/internal/money"
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/outbox"
-	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/internal/queue"
 	"github.com/sokohub/sokohub/tenants/orders"
 	"github.com/sokohub/sokohub/tenants/stores"
@@ -54,54 +52,35 @@ type composer struct {
 	d        eventData
 	// phone is the payment attempt's phone when the event names one.
 	phone string
+	// sellerEmail is where the seller's emails go.
+	sellerEmail string
 	out   []*Notification
 }
 
-// Fanout is the relay's consumer: it writes the messages event e causes,
-// in the relay's transaction, and returns their send jobs.
-func (s *Service) Fanout(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error) {
-	switch e.Type {
-	case outbox.OrderPaid, outbox.OrderPaymentFailed, outbox.PaymentOverpaid, outbox.PaymentUnmatched,
-		outbox.EndpointPaused, outbox.EndpointDisabled:
-	default:
+// Fanout is the relay's consumer: it writes the messages events es cause,
+// in the relay's transaction, and returns their send jobs. A message is
+// unique per (event, kind, channel), so an event relayed twice sends
+// nothing twice.
+func (s *Service) Fanout(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error) {
+	cs, err := s.composers(ctx, tx, es)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	var ns []*Notification
+	for _, c := range cs {
+		c.compose(c.contact())
+		ns = append(ns, c.out...)
+	}
+	if len(ns) == 0 {
 		return nil, nil
 	}
-	var env struct{ Data eventData }
-	if err := json.Unmarshal([]byte(e.Payload), &env); err != nil {
-		return nil, err
-	}
-	c := &composer{s: s, e: e, d: env.Data}
-	var err error
-	if c.store, err = stores.ByID(ctx, tx, e.StoreID); err != nil {
-		return nil, err
-	}
-	if c.settings, err = GetSettings(ctx, tx, e.StoreID); err != nil {
-		return nil, err
-	}
-	if strings.HasPrefix(e.Type, "order.") || strings.HasPrefix(e.Type, "payment.") {
-		if c.order, err = orders.Get(ctx, tx, e.StoreID, e.OrderID); err != nil {
-			return nil, err
-		}
-	}
-	if c.d.Payment.ID != "" {
-		// The customer may have paid from another phone than the order's
-		// first one (a retry): tell the phone that paid or was prompted.
-		if a, err := payments.Get(ctx, tx, e.StoreID, c.d.Payment.ID); err == nil {
-			c.phone = a.Phone
-		}
-	}
-	seller, err := sellerContact(ctx, tx, c.store)
+	inserted, err := db.InsertNew(ctx, tx, &ns, "event_id, kind, channel")
 	if err != nil {
 		return nil, err
 	}
-	c.compose(seller)
 	var jobs []queue.Job
-	for _, n := range c.out {
-		res, err := tx.NewInsert().Model(n).On("CONFLICT (event_id, kind, channel) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if db.Affected(res) == 1 {
+	for _, n := range ns {
+		if inserted[n.ID] {
 			jobs = append(jobs, queue.Job{Type: queue.TypeNotify, ID: n.ID, StoreID: n.StoreID})
 		}
 	}
@@ -114,18 +93,17 @@ type contact struct {
 	paidEmail, paidSMS bool
 }
 
-// sellerContact reads the store's notification preferences; the email
-// defaults to the owner's account email.
-func sellerContact(ctx context.Context, tx bun.IDB, store *stores.Store) (contact, error) {
-	p := store.Prefs()
-	c := contact{email: p.Email, phone: p.Phone, paidEmail: p.PaidEmail, paidSMS: p.PaidSMS}
-	if c.email == "" {
-		err := tx.NewSelect().Table("users").Column("email").Where("id = ?", store.OwnerID).Scan(ctx, &c.email)
-		if err != nil {
-			return c, err
-		}
-	}
-	return c, nil
+// contact is the store's notification preferences; the email defaults
+// to the owner's account email.
+func (c *composer) contact() contact {
+	p := c.store.Prefs()
+	return contact{email: c.sellerEmail, phone: p.Phone, paidEmail: p.PaidEmail, paidSMS: p.PaidSMS}
+}
+
+// needsOrder reports whether c's event is about an order, which its
+// messages then quote.
+func (c *composer) needsOrder() bool {
+	return strings.HasPrefix(c.e.Type, "order.") || strings.HasPrefix(c.e.Type, "payment.")
 }
 
 func (c *composer) compose(seller contact) {

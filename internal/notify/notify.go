@@ -8,7 +8,6 @@ package notify
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -135,16 +134,9 @@ func (s *Service) HandleSend(ctx context.Context, t *asynq.Task) error {
 // A temporary failure is returned, so the queue retries it; a permanent
 // one, or the last retry, settles the message as failed.
 func (s *Service) Send(ctx context.Context, id string) error {
-	n := new(Notification)
-	if err := s.DB.NewSelect().Model(n).Where("id = ?", id).Scan(ctx); err != nil {
-		return fmt.Errorf("notify: %s: %w", id, db.NotFound(err))
-	}
-	if n.Status != StatusPending {
-		return nil
-	}
-	n.Claim = db.NewID("snd")
-	if ok, err := s.claim(ctx, n); err != nil || !ok {
-		return err // another run has it, or the queue retries
+	n, err := s.claim(ctx, id, db.NewID("snd"))
+	if err != nil || n == nil {
+		return err // sent, being sent by another run, or the queue retries
 	}
 	p, ok := s.providers[n.Channel]
 	if !ok {
@@ -158,31 +150,29 @@ func (s *Service) Send(ctx context.Context, id string) error {
 	return s.settle(ctx, n, ref, err)
 }
 
-// claim marks n sending under n.Claim. A claim whose answer was lost (the
-// database went away) may still have been made: once the database is back
-// the row tells whether it was this run's. Without that, the message would
-// stay sending, unsent, for good.
-func (s *Service) claim(ctx context.Context, n *Notification) (bool, error) {
-	res, err := s.DB.NewUpdate().Model((*Notification)(nil)).Set("status = ?", StatusSending).Set("claim = ?", n.Claim).
-		Where("id = ?", n.ID).Where("status = ?", StatusPending).Exec(ctx)
+// claim marks message id sending under claim if it is pending, and
+// returns it (nil: nothing for this run to send); the claim and the read
+// are one statement. A claim whose answer was lost (the database went
+// away) may still have been made: once the database is back the row tells
+// whether it was this run's. Without that, the message would stay
+// sending, unsent, for good.
+func (s *Service) claim(ctx context.Context, id, claim string) (*Notification, error) {
+	n, err := db.UpdateOne[Notification](ctx, s.DB.NewUpdate().Set("status = ?", StatusSending).Set("claim = ?", claim).
+		Where("id = ?", id).Where("status = ?", StatusPending))
 	if err == nil {
-		return db.Affected(res) == 1, nil
+		return n, nil
 	}
-	var owner string
+	var mine []Notification
 	if rerr := db.Retry(ctx, outageHold, func(ctx context.Context) error {
-		err := s.DB.NewSelect().Model((*Notification)(nil)).Column("claim").
-			Where("id = ?", n.ID).Where("status = ?", StatusSending).Scan(ctx, &owner)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // not sending: nobody's claim
-		}
-		return err
+		return s.DB.NewSelect().Model(&mine).Where("id = ?", id).Where("status = ?", StatusSending).
+			Where("claim = ?", claim).Scan(ctx)
 	}); rerr != nil {
-		return false, errors.Join(err, rerr)
+		return nil, errors.Join(err, rerr)
 	}
-	if owner == n.Claim {
-		return true, nil
+	if len(mine) == 1 {
+		return &mine[0], nil
 	}
-	return false, err // still pending (the queue retries), or another run's
+	return nil, err // still pending (the queue retries), or another run's
 }
 
 // settle records how the send went, over this run's claim only. The

@@ -46,24 +46,32 @@ type bundle struct {
 
 func setupService(t *testing.T) *bundle {
 	t.Helper()
-	ctx := t.Context()
 	d := dbtest.Open(t)
 	b := &bundle{db: d, sms: &scriptedProvider{}, email: &scriptedProvider{}}
 	b.svc = NewService(Config{DB: d, SMS: b.sms, Email: b.email, PublicURL: "https://soko.example",
 		Tokens: tokens.NewDeriver(make([]byte, 32))})
+	b.store, b.order = newStore(t, d, "kiosk", "Achieng's Kiosk", "achieng@example.com")
+	return b
+}
+
+// newStore opens store slug, owned by a new user with email, with a paid
+// order.
+func newStore(t *testing.T, d *bun.DB, slug, name, email string) (*stores.Store, *orders.Order) {
+	t.Helper()
+	ctx := t.Context()
 	ownerID := db.NewID("usr")
 	_, err := d.ExecContext(ctx, "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-		ownerID, "achieng@example.com", "Achieng", "x", db.Now())
+		ownerID, email, "Owner of "+name, "x", db.Now())
 	require.NoError(t, err)
-	b.store, err = stores.Create(ctx, d, ownerID, "kiosk", "Achieng's Kiosk")
+	store, err := stores.Create(ctx, d, ownerID, slug, name)
 	require.NoError(t, err)
 	now := db.Now()
-	b.order = &orders.Order{ID: db.NewID("ord"), StoreID: b.store.ID, Number: 1001, Status: orders.StatusPaid, Total: 300000,
+	order := &orders.Order{ID: db.NewID("ord"), StoreID: store.ID, Number: 1001, Status: orders.StatusPaid, Total: 300000,
 		Currency: "KES", Phone: "254712345678", CustomerName: "Otieno", CustomerEmail: "otieno@example.com", TokenHash: "x",
 		Receipt: "QK7Y64F4W2", Sequence: 2, CreatedAt: now, UpdatedAt: now, PaidAt: now}
-	_, err = d.NewInsert().Model(b.order).Exec(ctx)
+	_, err = d.NewInsert().Model(order).Exec(ctx)
 	require.NoError(t, err)
-	return b
+	return store, order
 }
 
 // fanout records an event of typ with data and runs the relay's fanout.
@@ -79,7 +87,7 @@ func (b *bundle) fanout(t *testing.T, typ, orderID string, data map[string]any) 
 	require.NoError(t, err)
 	var ns []*Notification
 	require.NoError(t, db.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
-		jobs, err := b.svc.Fanout(ctx, tx, e)
+		jobs, err := b.svc.Fanout(ctx, tx, []outbox.Event{*e})
 		for _, j := range jobs {
 			n := new(Notification)
 			require.NoError(t, tx.NewSelect().Model(n).Where("id = ?", j.ID).Scan(ctx))
@@ -89,7 +97,7 @@ func (b *bundle) fanout(t *testing.T, typ, orderID string, data map[string]any) 
 	}))
 	// A second relay of the same event writes nothing new.
 	require.NoError(t, db.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
-		jobs, err := b.svc.Fanout(ctx, tx, e)
+		jobs, err := b.svc.Fanout(ctx, tx, []outbox.Event{*e})
 		require.Empty(t, jobs)
 		return err
 	}))

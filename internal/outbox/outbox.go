@@ -96,17 +96,6 @@ func Get(ctx context.Context, idb bun.IDB, id string) (*Event, error) {
 	return e, db.NotFound(err)
 }
 
-// Unrelayed lists events the relay has not handled yet, oldest first, that
-// are older than minAge (younger ones are still on their way through the
-// queue).
-func Unrelayed(ctx context.Context, idb bun.IDB, minAge time.Duration, limit int) ([]Event, error) {
-	var es []Event
-	err := idb.NewSelect().Model(&es).
-		Where("relayed_at IS NULL").Where("created_at < ?", db.Now().Add(-minAge)).
-		Order("created_at").Limit(int64(limit)).Scan(ctx)
-	return es, err
-}
-
 // AnyUnrelayed reports whether an event other than skip waits for the
 // relay: the cheap look an idle relay makes before opening a transaction.
 func AnyUnrelayed(ctx context.Context, idb bun.IDB, skip []string) (bool, error) {

@@ -13,7 +13,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/db"
-	"github.com/sokohub/sokohub/internal/outbox"
 	"github.com/sokohub/sokohub/internal/queue"
 )
 
@@ -110,10 +109,11 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 	if err != nil || dl == nil {
 		return err // nil: settled, held, early (the task for its time will come) or held by another run
 	}
-	ep, err := Get(ctx, d.DB, dl.StoreID, dl.EndpointID)
+	tg, err := d.target(ctx, dl)
 	if err != nil {
 		return errors.Join(err, d.unclaim(ctx, dl))
 	}
+	ep := &tg.Endpoint
 	if ep.Status != EndpointActive {
 		return d.park(ctx, dl, ep)
 	}
@@ -134,10 +134,6 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 		}
 		defer release()
 	}
-	var payload string
-	if err := d.DB.NewSelect().Model((*outbox.Event)(nil)).Column("payload").Where("id = ?", dl.EventID).Scan(ctx, &payload); err != nil {
-		return errors.Join(db.NotFound(err), d.unclaim(ctx, dl))
-	}
 	secrets, err := d.Endpoints.signingSecrets(ep, now)
 	if err != nil {
 		d.Log.ErrorContext(ctx, "ALERT webhook secret cannot be opened; delivery failed unsent",
@@ -145,7 +141,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 		_, err := d.settle(ctx, dl, ep, Attempt{Err: fmt.Errorf("webhooks: the endpoint's secret cannot be opened")}, now, false)
 		return err
 	}
-	at := d.Sender.Send(ctx, Message{URL: ep.URL, ID: dl.EventID, Timestamp: now, Body: []byte(payload), Secrets: secrets})
+	at := d.Sender.Send(ctx, Message{URL: ep.URL, ID: dl.EventID, Timestamp: now, Body: []byte(tg.Payload), Secrets: secrets})
 	retryIn, err := d.settle(ctx, dl, ep, at, now, true)
 	if err != nil {
 		return err
@@ -154,6 +150,24 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) error {
 		d.enqueue(ctx, dl, retryIn, "a"+strconv.FormatInt(dl.Attempts+1, 10))
 	}
 	return nil
+}
+
+// target is a delivery's endpoint and the body of its event.
+type target struct {
+	Endpoint `bun:",extend"`
+	Payload  string `bun:",scanonly"`
+}
+
+// target reads dl's endpoint and its event's body in one statement.
+func (d *Deliverer) target(ctx context.Context, dl *Delivery) (*target, error) {
+	tg := new(target)
+	err := d.DB.NewSelect().Model(tg).ColumnExpr("?TableAlias.*").
+		ColumnExpr("(SELECT payload FROM events WHERE id = ?) AS payload", dl.EventID).
+		Where("store_id = ?", dl.StoreID).Where("id = ?", dl.EndpointID).Scan(ctx)
+	if err == nil && tg.Payload == "" {
+		err = fmt.Errorf("webhooks: event %s: %w", dl.EventID, db.ErrNotFound)
+	}
+	return tg, db.NotFound(err)
 }
 
 // claim takes a short lease on delivery id if it is pending, due (give or

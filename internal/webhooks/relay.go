@@ -19,10 +19,11 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, j queue.Job) error
 }
 
-// Fanout turns an event into the other rows it causes (notifications);
-// it runs inside the relay's transaction and returns the jobs to enqueue
-// after commit.
-type Fanout func(ctx context.Context, tx bun.IDB, e *outbox.Event) ([]queue.Job, error)
+// Fanout turns a batch of events into the other rows they cause
+// (notifications); it runs inside the relay's transaction and returns the
+// jobs to enqueue after commit. It reads and writes per batch, not per
+// event: the relay's throughput is its round trips.
+type Fanout func(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error)
 
 // Relay moves outbox events to webhook deliveries and notifications.
 type Relay struct {
@@ -68,6 +69,11 @@ func (r *Relay) Poll(ctx context.Context) error {
 	if waiting, err := outbox.AnyUnrelayed(ctx, r.db, r.skipping()); err != nil || !waiting {
 		return err
 	}
+	n, err := r.pollBatch(ctx)
+	if err != nil || n < relayBatch {
+		return err
+	}
+	// A full batch: a backlog, drained in lanes (one on SQLite).
 	lanes := 1
 	if db.IsPostgres(r.db) {
 		lanes = relayLanes
@@ -144,38 +150,26 @@ func (r *Relay) relayAlone(ctx context.Context, id string) {
 }
 
 // relayEvents makes the deliveries and fan-out of events es inside tx and
-// marks them relayed. Each delivery is unique per (endpoint, event) and
-// each notification per (event, kind, channel), so an event relayed twice
-// makes nothing twice.
+// marks them relayed, a few statements for the whole batch. Each delivery
+// is unique per (endpoint, event) and each notification per (event, kind,
+// channel), so an event relayed twice makes nothing twice.
 func (r *Relay) relayEvents(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error) {
-	var jobs []queue.Job
-	ids := make([]string, 0, len(es))
-	endpoints := map[string][]Endpoint{} // a store's endpoints, read once per batch
-	for i := range es {
-		e := &es[i]
-		eps, ok := endpoints[e.StoreID]
-		if !ok {
-			var err error
-			if eps, err = List(ctx, tx, e.StoreID); err != nil {
-				return nil, err
-			}
-			endpoints[e.StoreID] = eps
-		}
-		js, err := r.deliveries(ctx, tx, e, eps)
+	jobs, err := r.deliveries(ctx, tx, es)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range r.fanout {
+		js, err := f(ctx, tx, es)
 		if err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, js...)
-		for _, f := range r.fanout {
-			js, err := f(ctx, tx, e)
-			if err != nil {
-				return nil, err
-			}
-			jobs = append(jobs, js...)
-		}
-		ids = append(ids, e.ID)
 	}
-	_, err := outbox.MarkRelayed(ctx, tx, ids...)
+	ids := make([]string, len(es))
+	for i := range es {
+		ids[i] = es[i].ID
+	}
+	_, err = outbox.MarkRelayed(ctx, tx, ids...)
 	return jobs, err
 }
 
@@ -226,30 +220,61 @@ func (r *Relay) enqueueAll(ctx context.Context, jobs []queue.Job) {
 	}
 }
 
-// deliveries makes e's deliveries: due now for active endpoints that
-// subscribed to its type, held for paused ones (sent on resume), none for
-// disabled ones.
-func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, e *outbox.Event, eps []Endpoint) ([]queue.Job, error) {
-	var jobs []queue.Job
+// deliveries makes the deliveries of events es: due now for active
+// endpoints that subscribed to their type, held for paused ones (sent on
+// resume), none for disabled ones. It returns the jobs of those it made.
+func (r *Relay) deliveries(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error) {
+	eps, err := endpointsOf(ctx, tx, es)
+	if err != nil {
+		return nil, err
+	}
+	var ds []*Delivery
 	now := db.Now()
-	for _, ep := range eps {
-		if !ep.Wants(e.Type) || ep.Status == EndpointDisabled {
-			continue
+	for i := range es {
+		e := &es[i]
+		for _, ep := range eps[e.StoreID] {
+			if !ep.Wants(e.Type) || ep.Status == EndpointDisabled {
+				continue
+			}
+			status := DeliveryPending
+			if ep.Status == EndpointPaused {
+				status = DeliveryHeld
+			}
+			ds = append(ds, newDelivery(e, ep.ID, status, now))
 		}
-		status := DeliveryPending
-		if ep.Status == EndpointPaused {
-			status = DeliveryHeld
-		}
-		d := newDelivery(e, ep.ID, status, now)
-		res, err := tx.NewInsert().Model(d).On("CONFLICT (endpoint_id, event_id) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if db.Affected(res) == 1 && status == DeliveryPending {
+	}
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	inserted, err := db.InsertNew(ctx, tx, &ds, "endpoint_id, event_id")
+	if err != nil {
+		return nil, err
+	}
+	var jobs []queue.Job
+	for _, d := range ds {
+		if inserted[d.ID] && d.Status == DeliveryPending {
 			jobs = append(jobs, queue.Job{Type: queue.TypeDeliver, ID: d.ID, StoreID: d.StoreID})
 		}
 	}
 	return jobs, nil
+}
+
+// endpointsOf reads the endpoints of the stores of es in one statement,
+// keyed by store.
+func endpointsOf(ctx context.Context, tx bun.IDB, es []outbox.Event) (map[string][]Endpoint, error) {
+	storeIDs := make([]string, len(es))
+	for i := range es {
+		storeIDs[i] = es[i].StoreID
+	}
+	var all []Endpoint
+	if err := tx.NewSelect().Model(&all).Where("store_id IN (?)", bun.In(storeIDs)).Order("created_at").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string][]Endpoint{}
+	for _, ep := range all {
+		out[ep.StoreID] = append(out[ep.StoreID], ep)
+	}
+	return out, nil
 }
 
 // sweepGrace is how late a due delivery may be before the sweeper assumes

@@ -37,6 +37,14 @@ func (b *testBundle) deliveriesPerEvent(t *testing.T) map[string]int {
 	return per
 }
 
+// unrelayed lists the events the relay has not handled yet.
+func (b *testBundle) unrelayed(t *testing.T) []outbox.Event {
+	t.Helper()
+	var es []outbox.Event
+	require.NoError(t, b.db.NewSelect().Model(&es).Where("relayed_at IS NULL").Order("created_at").Scan(t.Context()))
+	return es
+}
+
 func TestRelayTakesEveryEventInBatches(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -48,8 +56,7 @@ func TestRelayTakesEveryEventInBatches(t *testing.T) {
 
 	require.NoError(t, b.relay.Poll(t.Context()))
 
-	unrelayed, err := outbox.Unrelayed(t.Context(), b.db, 0, 10)
-	require.NoError(t, err)
+	unrelayed := b.unrelayed(t)
 	require.Empty(t, unrelayed, "one poll relays more than one batch")
 	per := b.deliveriesPerEvent(t)
 	jobs := map[string]bool{}
@@ -71,19 +78,20 @@ func TestRelaySetsABadEventAside(t *testing.T) {
 	bad := ids[2]
 	var mu sync.Mutex
 	tries := map[string]int{}
-	b.relay.fanout = []Fanout{func(_ context.Context, _ bun.IDB, e *outbox.Event) ([]queue.Job, error) {
+	b.relay.fanout = []Fanout{func(_ context.Context, _ bun.IDB, es []outbox.Event) ([]queue.Job, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		tries[e.ID]++
-		if e.ID == bad {
-			return nil, errors.New("cannot compose this event")
+		for _, e := range es {
+			tries[e.ID]++
+			if e.ID == bad {
+				return nil, errors.New("cannot compose this event")
+			}
 		}
 		return nil, nil
 	}}
 
 	require.NoError(t, b.relay.Poll(t.Context()))
-	unrelayed, err := outbox.Unrelayed(t.Context(), b.db, 0, 10)
-	require.NoError(t, err)
+	unrelayed := b.unrelayed(t)
 	require.Len(t, unrelayed, 1, "the others are relayed")
 	require.Equal(t, bad, unrelayed[0].ID)
 	require.Len(t, b.queue.take(), 4)
@@ -100,8 +108,7 @@ func TestRelaySetsABadEventAside(t *testing.T) {
 	b.relay.mu.Unlock()
 	b.relay.fanout = nil
 	require.NoError(t, b.relay.Poll(t.Context()))
-	unrelayed, err = outbox.Unrelayed(t.Context(), b.db, 0, 10)
-	require.NoError(t, err)
+	unrelayed = b.unrelayed(t)
 	require.Empty(t, unrelayed, "relayed once its backoff is over")
 	require.Equal(t, 1, b.deliveriesPerEvent(t)[bad])
 }

@@ -1,0 +1,156 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/sokohub/sokohub/internal/db"
+	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/payments"
+	"github.com/sokohub/sokohub/tenants/orders"
+	"github.com/sokohub/sokohub/tenants/stores"
+)
+
+// batch is what the messages of a relay batch need, read once for all its
+// events: a sale-day batch of a hundred events is a handful of statements
+// instead of six per event (that is what let the relay fall behind).
+type batch struct {
+	stores   map[string]*stores.Store
+	settings map[string]*Settings
+	owners   map[string]string // owner's user id → account email
+	orders   map[string]*orders.Order
+	attempts map[string]*payments.Attempt
+}
+
+// notifies reports whether events of type typ send messages.
+func notifies(typ string) bool {
+	switch typ {
+	case outbox.OrderPaid, outbox.OrderPaymentFailed, outbox.PaymentOverpaid, outbox.PaymentUnmatched,
+		outbox.EndpointPaused, outbox.EndpointDisabled:
+		return true
+	}
+	return false
+}
+
+// composers parses the events of es that send messages and reads what
+// their messages need, in one statement per table.
+func (s *Service) composers(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]*composer, error) {
+	var cs []*composer
+	var storeIDs, orderIDs, attemptIDs []string
+	for i := range es {
+		e := &es[i]
+		if !notifies(e.Type) {
+			continue
+		}
+		var env struct{ Data eventData }
+		if err := json.Unmarshal([]byte(e.Payload), &env); err != nil {
+			return nil, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		cs = append(cs, &composer{s: s, e: e, d: env.Data})
+		storeIDs = append(storeIDs, e.StoreID)
+		if e.OrderID != "" {
+			orderIDs = append(orderIDs, e.OrderID)
+		}
+		if env.Data.Payment.ID != "" {
+			attemptIDs = append(attemptIDs, env.Data.Payment.ID)
+		}
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	b, err := readBatch(ctx, tx, storeIDs, orderIDs, attemptIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := c.bind(b); err != nil {
+			return nil, err
+		}
+	}
+	return cs, nil
+}
+
+// readBatch loads the stores (with their sender names and owners' emails),
+// orders and payment attempts a batch names.
+func readBatch(ctx context.Context, tx bun.IDB, storeIDs, orderIDs, attemptIDs []string) (*batch, error) {
+	b := &batch{settings: map[string]*Settings{}, owners: map[string]string{}}
+	var err error
+	if b.stores, err = byID[stores.Store](ctx, tx, "id", storeIDs, func(s *stores.Store) string { return s.ID }); err != nil {
+		return nil, err
+	}
+	var ownerIDs []string
+	for _, st := range b.stores {
+		if st.Prefs().Email == "" {
+			ownerIDs = append(ownerIDs, st.OwnerID)
+		}
+	}
+	if b.settings, err = byID[Settings](ctx, tx, "store_id", storeIDs, func(s *Settings) string { return s.StoreID }); err != nil {
+		return nil, err
+	}
+	if len(ownerIDs) > 0 {
+		var users []struct{ ID, Email string }
+		if err := tx.NewSelect().Table("users").Column("id", "email").Where("id IN (?)", bun.In(ownerIDs)).Scan(ctx, &users); err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			b.owners[u.ID] = u.Email
+		}
+	}
+	if b.orders, err = byID[orders.Order](ctx, tx, "id", orderIDs, func(o *orders.Order) string { return o.ID }); err != nil {
+		return nil, err
+	}
+	b.attempts, err = byID[payments.Attempt](ctx, tx, "id", attemptIDs, func(a *payments.Attempt) string { return a.ID })
+	return b, err
+}
+
+// byID reads the rows of T whose column is one of ids, keyed by key.
+func byID[T any](ctx context.Context, tx bun.IDB, column string, ids []string, key func(*T) string) (map[string]*T, error) {
+	out := map[string]*T{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []T
+	if err := tx.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		out[key(&rows[i])] = &rows[i]
+	}
+	return out, nil
+}
+
+// bind gives c what its messages need from b. Rows are matched on the
+// event's store as well as their id: an event never reads another
+// store's order or payment.
+func (c *composer) bind(b *batch) error {
+	e := c.e
+	if c.store = b.stores[e.StoreID]; c.store == nil {
+		return fmt.Errorf("event %s: store %s: %w", e.ID, e.StoreID, db.ErrNotFound)
+	}
+	c.settings = b.settings[e.StoreID]
+	if c.settings == nil {
+		c.settings = &Settings{StoreID: e.StoreID}
+	}
+	c.sellerEmail = c.store.Prefs().Email
+	if c.sellerEmail == "" {
+		if c.sellerEmail = b.owners[c.store.OwnerID]; c.sellerEmail == "" {
+			return fmt.Errorf("event %s: owner of store %s: %w", e.ID, e.StoreID, db.ErrNotFound)
+		}
+	}
+	if e.OrderID != "" {
+		if o := b.orders[e.OrderID]; o != nil && o.StoreID == e.StoreID {
+			c.order = o
+		} else if c.needsOrder() {
+			return fmt.Errorf("event %s: order %s: %w", e.ID, e.OrderID, db.ErrNotFound)
+		}
+	}
+	// The customer may have paid from another phone than the order's first
+	// one (a retry): tell the phone that paid or was prompted.
+	if a := b.attempts[c.d.Payment.ID]; a != nil && a.StoreID == e.StoreID {
+		c.phone = a.Phone
+	}
+	return nil
+}
