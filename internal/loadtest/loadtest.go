@@ -223,10 +223,8 @@ func (h *harness) phases(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	stopProfile := h.profile(ctx, "", h.o.Duration)
 	flow, err := h.runPhase(ctx, phaseSpec{Name: "flow", Shops: pool, Rate: h.o.Rate, Concurrency: h.o.Concurrency,
-		CallbackRate: h.o.CallbackRate, Duration: h.o.Duration, CountRows: true})
-	stopProfile()
+		CallbackRate: h.o.CallbackRate, Duration: h.o.Duration, CountRows: true, Profiled: true})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ type phaseSpec struct {
 	// CountRows counts the rows written per order (PostgreSQL only; it
 	// adds about 20 s of waiting for the statistics).
 	CountRows bool
+	// Profiled records the stack's CPU profile over the load and its heap
+	// profile after (with --profile).
+	Profiled bool
 }
 
 // phaseRun is what a phase collects while it runs.
@@ -57,6 +60,10 @@ func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, e
 	h.log.Info("phase", "name", spec.Name, "stores", len(spec.Shops), "rate", spec.Rate, "concurrency", spec.Concurrency,
 		"duration", spec.Duration)
 	stopRSS := h.rss.watch(spec.CountRows)
+	stopProfile := func() {}
+	if spec.Profiled {
+		stopProfile = h.profile(ctx, "", spec.Duration) // the load itself, not the wait before it
+	}
 	r.start = time.Now()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -98,6 +105,7 @@ func (h *harness) runPhase(ctx context.Context, spec phaseSpec) (*PhaseResult, e
 	r.watchers.Wait()
 	drainedAt, err := h.drain(ctx, r)
 	rss := stopRSS()
+	stopProfile()
 	if err != nil {
 		return nil, err
 	}
