@@ -78,10 +78,14 @@ func (s *Service) Fanout(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]
 	if err != nil {
 		return nil, err
 	}
+	// One task sends an event's messages: a paid order's three messages
+	// are one dequeue and one claim, not three.
 	var jobs []queue.Job
+	queued := map[string]bool{}
 	for _, n := range ns {
-		if inserted[n.ID] {
-			jobs = append(jobs, queue.Job{Type: queue.TypeNotify, ID: n.ID, StoreID: n.StoreID})
+		if inserted[n.ID] && !queued[n.EventID] {
+			queued[n.EventID] = true
+			jobs = append(jobs, queue.Job{Type: queue.TypeNotify, ID: n.EventID, StoreID: n.StoreID})
 		}
 	}
 	return jobs, nil

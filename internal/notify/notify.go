@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -121,11 +123,16 @@ func NewService(c Config) *Service {
 	return &Service{Config: c, providers: map[string]Provider{ChannelSMS: c.SMS, ChannelEmail: c.Email}}
 }
 
-// HandleSend is the notify:send task.
+// HandleSend is the notify:send task. Its id is an event's (the relay
+// sends all of an event's messages in one task) or one message's (admin
+// notices, and tasks enqueued before messages went by event).
 func (s *Service) HandleSend(ctx context.Context, t *asynq.Task) error {
 	p, err := queue.Decode(t)
 	if err != nil {
 		return err
+	}
+	if strings.HasPrefix(p.ID, "evt_") {
+		return s.SendEvent(ctx, p.ID)
 	}
 	return s.Send(ctx, p.ID)
 }
@@ -134,10 +141,50 @@ func (s *Service) HandleSend(ctx context.Context, t *asynq.Task) error {
 // A temporary failure is returned, so the queue retries it; a permanent
 // one, or the last retry, settles the message as failed.
 func (s *Service) Send(ctx context.Context, id string) error {
-	n, err := s.claim(ctx, id, db.NewID("snd"))
-	if err != nil || n == nil {
-		return err // sent, being sent by another run, or the queue retries
+	return s.sendClaimed(ctx, "id", id)
+}
+
+// SendEvent sends the messages of event eventID that are still pending,
+// as Send does each: one task and one claim for the customer's SMS and
+// email and the seller's notice. A retry sends only what is still pending.
+func (s *Service) SendEvent(ctx context.Context, eventID string) error {
+	return s.sendClaimed(ctx, "event_id", eventID)
+}
+
+// sendClaimed claims the pending messages whose column is value and sends
+// each. The task is retried while any failed for now; only when none did
+// does a permanent failure stop the retries.
+func (s *Service) sendClaimed(ctx context.Context, column, value string) error {
+	ns, err := s.claim(ctx, column, value, db.NewID("snd"))
+	if err != nil {
+		return err // nothing claimed: the queue retries
 	}
+	// Sent side by side: a slow mail server must not hold the SMS back,
+	// nor add its time to the others' within the task's deadline.
+	errs := make([]error, len(ns))
+	var wg sync.WaitGroup
+	for i := range ns {
+		wg.Go(func() { errs[i] = s.send(ctx, &ns[i]) })
+	}
+	wg.Wait()
+	var temporary, permanent []error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, asynq.SkipRetry):
+			permanent = append(permanent, err)
+		default:
+			temporary = append(temporary, err)
+		}
+	}
+	if len(temporary) > 0 {
+		return errors.Join(temporary...)
+	}
+	return errors.Join(permanent...)
+}
+
+// send hands n, claimed, to its channel's provider and records the outcome.
+func (s *Service) send(ctx context.Context, n *Notification) error {
 	p, ok := s.providers[n.Channel]
 	if !ok {
 		return s.settle(ctx, n, "", fmt.Errorf("%w: no provider for channel %q", ErrPermanent, n.Channel))
@@ -150,27 +197,28 @@ func (s *Service) Send(ctx context.Context, id string) error {
 	return s.settle(ctx, n, ref, err)
 }
 
-// claim marks message id sending under claim if it is pending, and
-// returns it (nil: nothing for this run to send); the claim and the read
-// are one statement. A claim whose answer was lost (the database went
-// away) may still have been made: once the database is back the row tells
-// whether it was this run's. Without that, the message would stay
-// sending, unsent, for good.
-func (s *Service) claim(ctx context.Context, id, claim string) (*Notification, error) {
-	n, err := db.UpdateOne[Notification](ctx, s.DB.NewUpdate().Set("status = ?", StatusSending).Set("claim = ?", claim).
-		Where("id = ?", id).Where("status = ?", StatusPending))
+// claim marks the pending messages whose column is value sending under
+// claim, and returns them (none: nothing for this run to send); the claim
+// and the read are one statement. A claim whose answer was lost (the
+// database went away) may still have been made: once the database is back
+// the rows tell whether it was this run's. Without that, the messages
+// would stay sending, unsent, for good.
+func (s *Service) claim(ctx context.Context, column, value, claim string) ([]Notification, error) {
+	var ns []Notification
+	_, err := s.DB.NewUpdate().Model(&ns).Set("status = ?", StatusSending).Set("claim = ?", claim).
+		Where("? = ?", bun.Ident(column), value).Where("status = ?", StatusPending).Returning("*").Exec(ctx)
 	if err == nil {
-		return n, nil
+		return ns, nil
 	}
 	var mine []Notification
 	if rerr := db.Retry(ctx, outageHold, func(ctx context.Context) error {
-		return s.DB.NewSelect().Model(&mine).Where("id = ?", id).Where("status = ?", StatusSending).
-			Where("claim = ?", claim).Scan(ctx)
+		return s.DB.NewSelect().Model(&mine).Where("? = ?", bun.Ident(column), value).
+			Where("status = ?", StatusSending).Where("claim = ?", claim).Scan(ctx)
 	}); rerr != nil {
 		return nil, errors.Join(err, rerr)
 	}
-	if len(mine) == 1 {
-		return &mine[0], nil
+	if len(mine) > 0 {
+		return mine, nil
 	}
 	return nil, err // still pending (the queue retries), or another run's
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hibiken/asynq"
@@ -14,13 +15,16 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/db/dbtest"
 	"github.com/sokohub/sokohub/internal/outbox"
+	"github.com/sokohub/sokohub/internal/queue"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/tenants/orders"
 	"github.com/sokohub/sokohub/tenants/stores"
 )
 
-// scriptedProvider fails with err (nil: succeeds) and records what it got.
+// scriptedProvider fails with err (nil: succeeds) and records what it got;
+// an event's messages are sent at once.
 type scriptedProvider struct {
+	mu   sync.Mutex
 	err  error
 	sent []*Notification
 }
@@ -28,6 +32,8 @@ type scriptedProvider struct {
 func (p *scriptedProvider) Name() string { return "scripted" }
 
 func (p *scriptedProvider) Send(_ context.Context, n *Notification) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.sent = append(p.sent, n)
 	if p.err != nil {
 		return "", p.err
@@ -89,9 +95,10 @@ func (b *bundle) fanout(t *testing.T, typ, orderID string, data map[string]any) 
 	require.NoError(t, db.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
 		jobs, err := b.svc.Fanout(ctx, tx, []outbox.Event{*e})
 		for _, j := range jobs {
-			n := new(Notification)
-			require.NoError(t, tx.NewSelect().Model(n).Where("id = ?", j.ID).Scan(ctx))
-			ns = append(ns, n)
+			require.Equal(t, e.ID, j.ID, "one send task for the event's messages")
+			var rows []*Notification
+			require.NoError(t, tx.NewSelect().Model(&rows).Where("event_id = ?", j.ID).Scan(ctx))
+			ns = append(ns, rows...)
 		}
 		return err
 	}))
@@ -246,9 +253,55 @@ func TestSend(t *testing.T) {
 	require.True(t, strings.Contains(n.LastError, "550"))
 }
 
+// An event's messages go in one task: a temporary failure of one sends
+// the others and retries the task, whose next run sends only what is left;
+// a permanent failure stops the retries only once nothing is left to retry.
+func TestSendEvent(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+	require.Len(t, ns, 3)
+	eventID := ns[0].EventID
+	status := func() map[string]string {
+		var rows []Notification
+		require.NoError(t, b.db.NewSelect().Model(&rows).Where("event_id = ?", eventID).Scan(t.Context()))
+		out := map[string]string{}
+		for _, n := range rows {
+			out[n.Kind+"/"+n.Channel] = n.Status
+		}
+		return out
+	}
+
+	b.sms.err = errors.New("africastalking: 502 RejectedByGateway")
+	b.email.err = fmt.Errorf("%w: smtp RCPT TO: 550 no such mailbox", ErrPermanent)
+	err := b.svc.SendEvent(t.Context(), eventID)
+	require.Error(t, err)
+	require.NotErrorIs(t, err, asynq.SkipRetry, "the SMS may still go: retry")
+	require.Equal(t, map[string]string{"order_confirmation/sms": StatusPending, "order_confirmation/email": StatusFailed,
+		"seller_new_order/email": StatusFailed}, status())
+
+	b.sms.err = nil
+	require.NoError(t, b.svc.SendEvent(t.Context(), eventID))
+	require.Equal(t, StatusSent, status()["order_confirmation/sms"])
+	require.NoError(t, b.svc.SendEvent(t.Context(), eventID), "nothing left: a duplicate task sends nothing")
+	require.Len(t, b.sms.sent, 2, "the SMS: one failed try, one send")
+	require.Len(t, b.email.sent, 2, "each email tried once")
+
+	// The task of a payment_failed event: its id is the event's.
+	other := b.fanout(t, outbox.OrderPaymentFailed, b.order.ID, map[string]any{"payment": map[string]any{"result_code": "1"}})
+	b.sms.err = fmt.Errorf("%w: invalid number", ErrPermanent)
+	b.email.err = nil
+	task := asynq.NewTask(queue.TypeNotify, []byte(`{"id":"`+other[0].EventID+`"}`))
+	require.ErrorIs(t, b.svc.HandleSend(t.Context(), task), asynq.SkipRetry, "nothing left worth a retry")
+	require.Len(t, b.email.sent, 3, "the customer's failure email went")
+}
+
 // outage makes the next fails queries whose text contains match fail as
 // if the database had gone away; with landed, each takes effect first
 // (the answer is what got lost).
+// outageMu guards outages' counts: an event's messages settle at once.
+var outageMu sync.Mutex
+
 type outage struct {
 	db     *bun.DB
 	match  string
@@ -258,11 +311,21 @@ type outage struct {
 
 type outageInner struct{}
 
-func (o *outage) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
-	if ctx.Value(outageInner{}) != nil || o.fails == 0 || !strings.Contains(e.Query, o.match) {
-		return ctx
+// take counts one failure down, if any is left.
+func (o *outage) take() bool {
+	outageMu.Lock()
+	defer outageMu.Unlock()
+	if o.fails == 0 {
+		return false
 	}
 	o.fails--
+	return true
+}
+
+func (o *outage) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if ctx.Value(outageInner{}) != nil || !strings.Contains(e.Query, o.match) || !o.take() {
+		return ctx
+	}
 	if o.landed {
 		_, _ = o.db.ExecContext(context.WithValue(ctx, outageInner{}, true), e.Query)
 	}
