@@ -102,9 +102,3 @@ func get(ctx context.Context, idb bun.IDB, id string) (*Attempt, error) {
 	err := idb.NewSelect().Model(a).Where("id = ?", id).Scan(ctx)
 	return a, db.NotFound(err)
 }
-
-func byTokenHash(ctx context.Context, idb bun.IDB, hash string) (*Attempt, error) {
-	a := new(Attempt)
-	err := idb.NewSelect().Model(a).Where("callback_token_hash = ?", hash).Scan(ctx)
-	return a, db.NotFound(err)
-}

@@ -67,14 +67,16 @@ func (s *Service) HandleCallback(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	return db.RunInTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		cb := new(Callback)
-		if err := tx.NewSelect().Model(cb).Where("id = ?", p.ID).Where("processed_at IS NULL").Scan(ctx); err != nil {
-			if errors.Is(db.NotFound(err), db.ErrNotFound) {
-				return nil // processed by an earlier run
-			}
+		pc := new(pendingCallback)
+		err := tx.NewSelect().Model(pc).Relation("Attempt").Where("?TableAlias.id = ?", p.ID).
+			Where("?TableAlias.processed_at IS NULL").Scan(ctx)
+		if errors.Is(db.NotFound(err), db.ErrNotFound) {
+			return nil // processed by an earlier run
+		} else if err != nil {
 			return err
 		}
-		a, outcome, err := s.matchCallback(ctx, tx, cb)
+		cb := &pc.Callback
+		a, outcome, err := s.matchCallback(ctx, tx, cb, pc.attempt())
 		if err != nil {
 			return err
 		}
@@ -90,16 +92,28 @@ func (s *Service) HandleCallback(ctx context.Context, t *asynq.Task) error {
 	})
 }
 
-// matchCallback finds the callback's attempt and applies it. Mismatches
+// pendingCallback is a stored callback with the attempt its token names,
+// read in one statement.
+type pendingCallback struct {
+	Callback `bun:",extend"`
+	Attempt  *Attempt `bun:"rel:belongs-to,join:token_hash=callback_token_hash"`
+}
+
+// attempt is the callback's attempt, nil when its token names none.
+func (pc *pendingCallback) attempt() *Attempt {
+	if pc.Attempt == nil || pc.Attempt.ID == "" {
+		return nil
+	}
+	return pc.Attempt
+}
+
+// matchCallback applies the callback to its attempt a (nil: its token
+// names none). Mismatches
 // are quarantined (an outcome on the stored callback), never applied.
-func (s *Service) matchCallback(ctx context.Context, tx bun.IDB, cb *Callback) (*Attempt, string, error) {
-	a, err := byTokenHash(ctx, tx, cb.TokenHash)
-	if errors.Is(err, db.ErrNotFound) {
+func (s *Service) matchCallback(ctx context.Context, tx bun.IDB, cb *Callback, a *Attempt) (*Attempt, string, error) {
+	if a == nil {
 		s.log.WarnContext(ctx, "callback for an unknown token quarantined", "callback_id", cb.ID, "remote_addr", cb.RemoteAddr)
 		return nil, "unknown_token", nil
-	}
-	if err != nil {
-		return nil, "", err
 	}
 	parsed, err := mpesa.ParseCallback(cb.Body)
 	if err != nil {

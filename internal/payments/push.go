@@ -30,8 +30,8 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	a, err := get(ctx, s.db, p.ID)
-	if errors.Is(err, db.ErrNotFound) || err == nil && (a.Status != StatusQueued || !a.PushStartedAt.IsZero()) {
+	pt, err := s.pushTarget(ctx, p.ID)
+	if errors.Is(err, db.ErrNotFound) || err == nil && (pt.Status != StatusQueued || !pt.PushStartedAt.IsZero()) {
 		return nil // gone, settled, or already claimed by another run
 	}
 	if err != nil {
@@ -40,12 +40,12 @@ func (s *Service) HandlePush(ctx context.Context, t *asynq.Task) error {
 	// Everything the push needs is read before the claim: a database that
 	// fails here leaves the attempt unclaimed for the task's retry, instead
 	// of claimed with nothing sent until the sweeper frees the customer.
-	req, creds, reqErr := s.pushRequest(ctx, a)
+	req, creds, reqErr := s.pushRequest(ctx, pt)
 	var bad *unpushable
 	if reqErr != nil && !errors.As(reqErr, &bad) {
 		return reqErr
 	}
-	a, ok, err := s.claimPush(ctx, a.ID)
+	a, ok, err := s.claimPush(ctx, pt.ID)
 	if err != nil || !ok {
 		return err
 	}
@@ -115,22 +115,33 @@ type unpushable struct{ err error }
 func (u *unpushable) Error() string { return u.err.Error() }
 func (u *unpushable) Unwrap() error { return u.err }
 
-func (s *Service) pushRequest(ctx context.Context, a *Attempt) (mpesa.PushRequest, mpesa.Credentials, error) {
+// pushTarget is an attempt with what its prompt names: its store's slug
+// and its order's number (empty when the order is gone).
+type pushTarget struct {
+	Attempt `bun:",extend"`
+	Slug    string `bun:",scanonly"`
+	Number  int64  `bun:",scanonly"`
+}
+
+// pushTarget reads attempt id with its store's slug and order's number in
+// one statement.
+func (s *Service) pushTarget(ctx context.Context, id string) (*pushTarget, error) {
+	pt := new(pushTarget)
+	err := s.db.NewSelect().Model(pt).ColumnExpr("?TableAlias.*").ColumnExpr("COALESCE(s.slug, '') AS slug, COALESCE(o.number, 0) AS number").
+		Join("LEFT JOIN orders AS o ON o.id = ?TableAlias.order_id AND o.store_id = ?TableAlias.store_id").
+		Join("LEFT JOIN stores AS s ON s.id = o.store_id").Where("?TableAlias.id = ?", id).Scan(ctx)
+	return pt, db.NotFound(err)
+}
+
+func (s *Service) pushRequest(ctx context.Context, pt *pushTarget) (mpesa.PushRequest, mpesa.Credentials, error) {
 	var req mpesa.PushRequest
+	a, slug, number := &pt.Attempt, pt.Slug, pt.Number
 	amount, err := mpesa.Shillings(a.Amount, a.Currency)
 	if err != nil {
 		return req, mpesa.Credentials{}, &unpushable{err}
 	}
-	// The prompt names the store and the order: one read for both.
-	var slug string
-	var number int64
-	err = s.db.NewSelect().TableExpr("orders AS o").Join("JOIN stores AS s ON s.id = o.store_id").
-		ColumnExpr("s.slug, o.number").Where("o.store_id = ?", a.StoreID).Where("o.id = ?", a.OrderID).
-		Scan(ctx, &slug, &number)
-	if err = db.NotFound(err); errors.Is(err, db.ErrNotFound) {
-		return req, mpesa.Credentials{}, &unpushable{err}
-	} else if err != nil {
-		return req, mpesa.Credentials{}, err
+	if slug == "" {
+		return req, mpesa.Credentials{}, &unpushable{fmt.Errorf("order %s: %w", a.OrderID, db.ErrNotFound)}
 	}
 	creds, err := s.vault.Credentials(ctx, s.db, a.StoreID)
 	if errors.Is(err, db.ErrNotFound) || errors.Is(err, secrets.ErrUnknownKey) || errors.Is(err, secrets.ErrCorrupt) {

@@ -87,6 +87,15 @@ func (s *Service) settleSuccess(ctx context.Context, tx bun.IDB, a *Attempt, r r
 // or, when sold meanwhile, paid and flagged for the merchant); a paid one
 // records an overpayment.
 func (s *Service) payOrder(ctx context.Context, tx bun.IDB, a *Attempt, receipt string) (string, error) {
+	// Nearly every order is still pending: pay it in one statement, and
+	// read it only when it was not.
+	paid, err := orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, orders.StatusPending, receipt, "")
+	if err != nil {
+		return "", err
+	}
+	if paid != nil {
+		return "paid", s.recordOrderEvent(ctx, tx, a, paid, outbox.OrderPaid)
+	}
 	o, err := orders.Get(ctx, tx, a.StoreID, a.OrderID)
 	if err != nil {
 		return "", err
@@ -94,6 +103,9 @@ func (s *Service) payOrder(ctx context.Context, tx bun.IDB, a *Attempt, receipt 
 	outcome, attention := "paid", ""
 	switch o.Status {
 	case orders.StatusPending:
+		// Paid by nobody a moment ago, pending again now: cannot happen
+		// inside this transaction, so it is a bug to stop on.
+		return "", errors.New("payments: order changed under the settle transaction")
 	case orders.StatusExpired, orders.StatusCancelled:
 		outcome = "revived"
 		if ok, err := s.reserveAgain(ctx, tx, o); err != nil {
@@ -107,7 +119,7 @@ func (s *Service) payOrder(ctx context.Context, tx bun.IDB, a *Attempt, receipt 
 		// Paid (or fulfilled) already: the customer paid twice.
 		return IssueOverpaid, recordIssue(ctx, tx, a, IssueOverpaid, a.Amount, receipt, outbox.PaymentOverpaid)
 	}
-	paid, err := orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, o.Status, receipt, attention)
+	paid, err = orders.MarkPaid(ctx, tx, a.StoreID, a.OrderID, o.Status, receipt, attention)
 	if err != nil || paid == nil {
 		return "", errors.Join(err, errors.New("payments: order changed under the settle transaction"))
 	}
