@@ -15,7 +15,7 @@ func TestRuntimeDefaultsAndOverrides(t *testing.T) {
 	require.Equal(t, 20*time.Second, c.ShutdownGrace)
 	require.Zero(t, c.DrainDelay)
 	require.Equal(t, 30*time.Second, c.SweepInterval)
-	require.Equal(t, 20, c.WorkerConcurrency)
+	require.Equal(t, 64, c.WorkerConcurrency)
 	require.Empty(t, c.OpsAddr)
 
 	c, err = Load(ModeDev, env(map[string]string{"SOKOHUB_DB_MAX_CONNS": "7", "SOKOHUB_DB_STATEMENT_TIMEOUT": "15s",
