@@ -140,12 +140,10 @@ func (c *composer) bind(b *batch) error {
 			return fmt.Errorf("event %s: owner of store %s: %w", e.ID, e.StoreID, db.ErrNotFound)
 		}
 	}
-	if e.OrderID != "" {
-		if o := b.orders[e.OrderID]; o != nil && o.StoreID == e.StoreID {
-			c.order = o
-		} else if c.needsOrder() {
-			return fmt.Errorf("event %s: order %s: %w", e.ID, e.OrderID, db.ErrNotFound)
-		}
+	if o := b.orders[e.OrderID]; o != nil && o.StoreID == e.StoreID {
+		c.order = o
+	} else if c.needsOrder() {
+		return fmt.Errorf("event %s: order %q: %w", e.ID, e.OrderID, db.ErrNotFound)
 	}
 	// The customer may have paid from another phone than the order's first
 	// one (a retry): tell the phone that paid or was prompted.

@@ -134,3 +134,17 @@ func TestFanoutRefusesAnotherStoresOrder(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 }
+
+// An order event that names no order is refused (and set aside by the
+// relay), not composed around a missing order.
+func TestFanoutRefusesAnOrderEventWithoutOrder(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	e, err := outbox.Record(t.Context(), b.db, b.store.ID, outbox.PaymentOverpaid, "", map[string]any{})
+	require.NoError(t, err)
+	err = db.RunInTx(t.Context(), b.db, func(ctx context.Context, tx bun.IDB) error {
+		_, err := b.svc.Fanout(ctx, tx, []outbox.Event{*e})
+		return err
+	})
+	require.ErrorIs(t, err, db.ErrNotFound)
+}

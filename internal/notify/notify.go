@@ -164,7 +164,17 @@ func (s *Service) sendClaimed(ctx context.Context, column, value string) error {
 	errs := make([]error, len(ns))
 	var wg sync.WaitGroup
 	for i := range ns {
-		wg.Go(func() { errs[i] = s.send(ctx, &ns[i]) })
+		wg.Go(func() {
+			// A provider that panics must not take the worker (and every
+			// message it holds sending) down with it: the outcome is
+			// unknown, so the message is failed, not sent again.
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = s.settle(ctx, &ns[i], "", fmt.Errorf("%w: provider panicked: %v", ErrPermanent, r))
+				}
+			}()
+			errs[i] = s.send(ctx, &ns[i])
+		})
 	}
 	wg.Wait()
 	var temporary, permanent []error
@@ -262,16 +272,17 @@ func (s *Service) settle(ctx context.Context, n *Notification, ref string, sendE
 const sweepAfter = 15 * time.Minute
 
 // Sweep re-enqueues pending messages whose task was lost (Redis down when
-// the relay enqueued them).
+// the relay enqueued them), by event: the task id is the one the relay
+// used, so a task still queued absorbs the sweeper's.
 func (s *Service) Sweep(ctx context.Context) error {
 	var ns []Notification
-	err := s.DB.NewSelect().Model(&ns).Column("id", "store_id").Where("status = ?", StatusPending).
-		Where("created_at < ?", db.Now().Add(-sweepAfter)).Order("created_at").Limit(500).Scan(ctx)
+	err := s.DB.NewSelect().Model(&ns).Distinct().Column("event_id", "store_id").Where("status = ?", StatusPending).
+		Where("created_at < ?", db.Now().Add(-sweepAfter)).Limit(500).Scan(ctx)
 	if err != nil {
 		return err
 	}
 	for _, n := range ns {
-		if err := s.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeNotify, ID: n.ID, StoreID: n.StoreID}); err != nil {
+		if err := s.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeNotify, ID: n.EventID, StoreID: n.StoreID}); err != nil {
 			return err
 		}
 	}

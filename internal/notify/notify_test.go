@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
@@ -299,6 +300,65 @@ func TestSendEvent(t *testing.T) {
 // outage makes the next fails queries whose text contains match fail as
 // if the database had gone away; with landed, each takes effect first
 // (the answer is what got lost).
+// panickyProvider panics on every send.
+type panickyProvider struct{}
+
+func (panickyProvider) Name() string { return "panicky" }
+
+func (panickyProvider) Send(context.Context, *Notification) (string, error) { panic("nil map in provider") }
+
+// A provider that panics fails its message (the outcome is unknown, so it
+// is not sent again) and leaves the event's other messages and the worker
+// alone.
+func TestSendSurvivesAPanickingProvider(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	b.svc.providers[ChannelSMS] = panickyProvider{}
+	ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+	err := b.svc.SendEvent(t.Context(), ns[0].EventID)
+	require.ErrorIs(t, err, asynq.SkipRetry)
+	var rows []Notification
+	require.NoError(t, b.db.NewSelect().Model(&rows).Where("event_id = ?", ns[0].EventID).Scan(t.Context()))
+	for _, n := range rows {
+		if n.Channel == ChannelSMS {
+			require.Equal(t, StatusFailed, n.Status)
+			require.Contains(t, n.LastError, "panicked")
+		} else {
+			require.Equal(t, StatusSent, n.Status)
+		}
+	}
+}
+
+// jobs records what is enqueued.
+type jobs struct {
+	mu  sync.Mutex
+	got []queue.Job
+}
+
+func (q *jobs) Enqueue(_ context.Context, j queue.Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.got = append(q.got, j)
+	return nil
+}
+
+// The sweeper re-enqueues an event whose messages are still pending long
+// after, once, under the task id the relay used.
+func TestSweepEnqueuesStaleEventsOnce(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	q := &jobs{}
+	b.svc.Queue = q
+	ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
+	fresh := b.fanout(t, outbox.OrderPaymentFailed, b.order.ID, map[string]any{"payment": map[string]any{"result_code": "1"}})
+	_, err := b.db.NewUpdate().Model((*Notification)(nil)).Set("created_at = ?", db.Now().Add(-time.Hour)).
+		Where("event_id = ?", ns[0].EventID).Exec(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, b.svc.Sweep(t.Context()))
+	require.Equal(t, []queue.Job{{Type: queue.TypeNotify, ID: ns[0].EventID, StoreID: b.store.ID}}, q.got,
+		"one task for the stale event's three messages; none for %s", fresh[0].EventID)
+}
+
 // outageMu guards outages' counts: an event's messages settle at once.
 var outageMu sync.Mutex
 
