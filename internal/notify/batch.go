@@ -73,30 +73,26 @@ func (s *Service) composers(ctx context.Context, tx bun.IDB, es []outbox.Event) 
 	return cs, nil
 }
 
-// readBatch loads the stores (with their sender names and owners' emails),
-// orders and payment attempts a batch names.
+// readBatch loads the stores (with their sender names and owners' emails,
+// in one read), orders and payment attempts a batch names.
 func readBatch(ctx context.Context, tx bun.IDB, storeIDs, orderIDs, attemptIDs []string) (*batch, error) {
-	b := &batch{settings: map[string]*Settings{}, owners: map[string]string{}}
-	var err error
-	if b.stores, err = byID[stores.Store](ctx, tx, "id", storeIDs, func(s *stores.Store) string { return s.ID }); err != nil {
+	b := &batch{stores: map[string]*stores.Store{}, settings: map[string]*Settings{}, owners: map[string]string{}}
+	var rows []storeRow
+	err := tx.NewSelect().Model(&rows).ColumnExpr("?TableAlias.*").
+		ColumnExpr("COALESCE(ns.sms_sender_id, '') AS sms_sender_id, COALESCE(ns.email_from_name, '') AS email_from_name").
+		ColumnExpr("COALESCE(u.email, '') AS owner_email").
+		Join("LEFT JOIN notification_settings AS ns ON ns.store_id = ?TableAlias.id").
+		Join("LEFT JOIN users AS u ON u.id = ?TableAlias.owner_id").
+		Where("?TableAlias.id IN (?)", bun.In(storeIDs)).Scan(ctx)
+	if err != nil {
 		return nil, err
 	}
-	var ownerIDs []string
-	for _, st := range b.stores {
-		if st.Prefs().Email == "" {
-			ownerIDs = append(ownerIDs, st.OwnerID)
-		}
-	}
-	if b.settings, err = byID[Settings](ctx, tx, "store_id", storeIDs, func(s *Settings) string { return s.StoreID }); err != nil {
-		return nil, err
-	}
-	if len(ownerIDs) > 0 {
-		var users []struct{ ID, Email string }
-		if err := tx.NewSelect().Table("users").Column("id", "email").Where("id IN (?)", bun.In(ownerIDs)).Scan(ctx, &users); err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			b.owners[u.ID] = u.Email
+	for i := range rows {
+		r := &rows[i]
+		b.stores[r.ID] = &r.Store
+		b.settings[r.ID] = &Settings{StoreID: r.ID, SMSSenderID: r.SMSSenderID, EmailFromName: r.EmailFromName}
+		if r.OwnerEmail != "" {
+			b.owners[r.OwnerID] = r.OwnerEmail
 		}
 	}
 	if b.orders, err = byID[orders.Order](ctx, tx, "id", orderIDs, func(o *orders.Order) string { return o.ID }); err != nil {
@@ -104,6 +100,14 @@ func readBatch(ctx context.Context, tx bun.IDB, storeIDs, orderIDs, attemptIDs [
 	}
 	b.attempts, err = byID[payments.Attempt](ctx, tx, "id", attemptIDs, func(a *payments.Attempt) string { return a.ID })
 	return b, err
+}
+
+// storeRow is a store with its sender names and its owner's email.
+type storeRow struct {
+	stores.Store  `bun:",extend"`
+	SMSSenderID   string `bun:",scanonly"`
+	EmailFromName string `bun:",scanonly"`
+	OwnerEmail    string `bun:",scanonly"`
 }
 
 // byID reads the rows of T whose column is one of ids, keyed by key.

@@ -7,6 +7,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -89,13 +90,6 @@ func RecordFor(ctx context.Context, tx bun.IDB, store StoreRef, typ, orderID str
 	return e, nil
 }
 
-// Get loads one event.
-func Get(ctx context.Context, idb bun.IDB, id string) (*Event, error) {
-	e := new(Event)
-	err := idb.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
-	return e, db.NotFound(err)
-}
-
 // AnyUnrelayed reports whether an event other than skip waits for the
 // relay: the cheap look an idle relay makes before opening a transaction.
 func AnyUnrelayed(ctx context.Context, idb bun.IDB, skip []string) (bool, error) {
@@ -106,21 +100,32 @@ func AnyUnrelayed(ctx context.Context, idb bun.IDB, skip []string) (bool, error)
 	return q.Exists(ctx)
 }
 
-// TakeUnrelayed locks and returns up to limit events the relay has not
-// handled yet, oldest first, leaving out skip. On PostgreSQL rows another
-// relay's transaction holds are passed over (SKIP LOCKED), so replicas
-// relay different events instead of queueing behind each other; SQLite
-// has one writer at a time anyway.
+// TakeUnrelayed marks up to limit events the relay has not handled yet as
+// relayed, oldest first, leaving out skip, and returns them: the caller
+// makes what they cause in the same transaction, so a rollback leaves them
+// unrelayed, and taking and marking are one statement. On PostgreSQL rows
+// another relay's transaction holds are passed over (SKIP LOCKED), so
+// replicas relay different events instead of queueing behind each other;
+// SQLite has one writer at a time anyway.
 func TakeUnrelayed(ctx context.Context, tx bun.IDB, limit int, skip []string) ([]Event, error) {
-	var es []Event
-	q := tx.NewSelect().Model(&es).Where("relayed_at IS NULL").Order("created_at").Limit(int64(limit))
+	oldest := tx.NewSelect().Model((*Event)(nil)).Column("id").Where("relayed_at IS NULL").Order("created_at").Limit(int64(limit))
 	if len(skip) > 0 {
-		q = q.Where("id NOT IN (?)", bun.In(skip))
+		oldest = oldest.Where("id NOT IN (?)", bun.In(skip))
 	}
 	if db.IsPostgres(tx) {
-		q = q.For("UPDATE SKIP LOCKED")
+		oldest = oldest.For("UPDATE SKIP LOCKED")
 	}
-	return es, q.Scan(ctx)
+	var es []Event
+	_, err := tx.NewUpdate().Model(&es).Set("relayed_at = ?", db.Now()).Where("id IN (?)", oldest).
+		Where("relayed_at IS NULL").Returning("*").Exec(ctx)
+	slices.SortFunc(es, func(a, b Event) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return es, err
+}
+
+// TakeOne is TakeUnrelayed for event id alone; nil means it was relayed
+// already.
+func TakeOne(ctx context.Context, tx bun.IDB, id string) (*Event, error) {
+	return db.UpdateOne[Event](ctx, tx.NewUpdate().Set("relayed_at = ?", db.Now()).Where("id = ?", id).Where("relayed_at IS NULL"))
 }
 
 // MarkRelayed records that the relay handled the events ids, and reports

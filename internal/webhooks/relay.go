@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -31,6 +32,10 @@ type Relay struct {
 	queue  Enqueuer
 	fanout []Fanout
 	log    *slog.Logger
+
+	// busy is whether the last poll found events: while they flow, the
+	// poll goes straight to its transaction without the idle look first.
+	busy atomic.Bool
 
 	mu sync.Mutex
 	// failing holds events whose relay failed on its own, with when it
@@ -66,10 +71,13 @@ func NewRelay(d *bun.DB, q Enqueuer, log *slog.Logger, fanout ...Fanout) *Relay 
 // talks to Redis); an idle poll is one indexed query. Lanes and replicas
 // polling at once take different events.
 func (r *Relay) Poll(ctx context.Context) error {
-	if waiting, err := outbox.AnyUnrelayed(ctx, r.db, r.skipping()); err != nil || !waiting {
-		return err
+	if !r.busy.Load() {
+		if waiting, err := outbox.AnyUnrelayed(ctx, r.db, r.skipping()); err != nil || !waiting {
+			return err
+		}
 	}
 	n, err := r.pollBatch(ctx)
+	r.busy.Store(n > 0)
 	if err != nil || n < relayBatch {
 		return err
 	}
@@ -136,8 +144,8 @@ func (r *Relay) pollBatch(ctx context.Context) (int, error) {
 // alone is set aside for failingBackoff.
 func (r *Relay) relayAlone(ctx context.Context, id string) {
 	jobs, err := r.inTx(ctx, func(ctx context.Context, tx bun.IDB) ([]queue.Job, error) {
-		e, err := outbox.Get(ctx, tx, id)
-		if err != nil || !e.RelayedAt.IsZero() {
+		e, err := outbox.TakeOne(ctx, tx, id)
+		if err != nil || e == nil {
 			return nil, err
 		}
 		return r.relayEvents(ctx, tx, []outbox.Event{*e})
@@ -149,8 +157,8 @@ func (r *Relay) relayAlone(ctx context.Context, id string) {
 	r.enqueueAll(ctx, jobs)
 }
 
-// relayEvents makes the deliveries and fan-out of events es inside tx and
-// marks them relayed, a few statements for the whole batch. Each delivery
+// relayEvents makes the deliveries and fan-out of events es, taken (and
+// so marked relayed) inside tx: a few statements for the whole batch. Each delivery
 // is unique per (endpoint, event) and each notification per (event, kind,
 // channel), so an event relayed twice makes nothing twice.
 func (r *Relay) relayEvents(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error) {
@@ -165,12 +173,7 @@ func (r *Relay) relayEvents(ctx context.Context, tx bun.IDB, es []outbox.Event) 
 		}
 		jobs = append(jobs, js...)
 	}
-	ids := make([]string, len(es))
-	for i := range es {
-		ids[i] = es[i].ID
-	}
-	_, err = outbox.MarkRelayed(ctx, tx, ids...)
-	return jobs, err
+	return jobs, nil
 }
 
 // inTx runs fn in a transaction and returns its jobs once it committed.
