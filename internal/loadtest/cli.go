@@ -52,7 +52,7 @@ func Main(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger
 	all := fs.Bool("all", false, "everything: baselines, growth 1,100,10000, fairness (10 stores), webhooks (3000 burst)")
 	jsonPath := fs.String("json", "", "also write the report as JSON to this file")
 	fs.StringVar(&o.ProfileDir, "profile", "", "directory for the stack's CPU and heap profiles of the main run and the webhook burst")
-	fs.StringVar(&o.StackLog, "stack-log", "", "file for the child stack's logs")
+	fs.StringVar(&o.StackLog, "stack-log", "", "write the child stack's logs to `PATH`.gateway and PATH.worker (PATH.all for the one-process SQLite stack)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -79,7 +79,8 @@ type Options struct {
 	// ProfileDir, when set, receives the stack's CPU profile of the main
 	// run and a heap profile after it.
 	ProfileDir string
-	// StackLog, when set, receives the child stack's logs.
+	// StackLog, when set, is the prefix of the child processes' log files:
+	// StackLog.gateway and StackLog.worker (StackLog.all on SQLite).
 	StackLog string
 	Log      *slog.Logger
 }
