@@ -78,7 +78,7 @@ func (s *Service) composers(ctx context.Context, tx bun.IDB, es []outbox.Event) 
 func readBatch(ctx context.Context, tx bun.IDB, storeIDs, orderIDs, attemptIDs []string) (*batch, error) {
 	b := &batch{stores: map[string]*stores.Store{}, settings: map[string]*Settings{}, owners: map[string]string{}}
 	var rows []storeRow
-	err := tx.NewSelect().Model(&rows).ColumnExpr("?TableAlias.*").
+	err := tx.NewSelect().Model(&rows).ColumnExpr("?TableColumns").
 		ColumnExpr("COALESCE(ns.sms_sender_id, '') AS sms_sender_id, COALESCE(ns.email_from_name, '') AS email_from_name").
 		ColumnExpr("COALESCE(u.email, '') AS owner_email").
 		Join("LEFT JOIN notification_settings AS ns ON ns.store_id = ?TableAlias.id").

@@ -148,3 +148,14 @@ func TestFanoutRefusesAnOrderEventWithoutOrder(t *testing.T) {
 	})
 	require.ErrorIs(t, err, db.ErrNotFound)
 }
+
+// A column added to stores ahead of the code that knows it (a migration
+// run before a rolling deploy) does not stop the messages.
+func TestFanoutReadsOnlyTheColumnsItKnows(t *testing.T) {
+	t.Parallel()
+	b := setupService(t)
+	_, err := b.db.ExecContext(t.Context(), "ALTER TABLE stores ADD COLUMN future_col TEXT")
+	require.NoError(t, err)
+	ns, _ := b.fanoutBatch(t, paidEvents(t, b.db, b.order))
+	require.Len(t, ns, 3)
+}

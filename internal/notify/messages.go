@@ -54,7 +54,7 @@ type composer struct {
 	phone string
 	// sellerEmail is where the seller's emails go.
 	sellerEmail string
-	out   []*Notification
+	out         []*Notification
 }
 
 // Fanout is the relay's consumer: it writes the messages events es cause,

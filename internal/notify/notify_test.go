@@ -305,7 +305,9 @@ type panickyProvider struct{}
 
 func (panickyProvider) Name() string { return "panicky" }
 
-func (panickyProvider) Send(context.Context, *Notification) (string, error) { panic("nil map in provider") }
+func (panickyProvider) Send(context.Context, *Notification) (string, error) {
+	panic("nil map in provider")
+}
 
 // A provider that panics fails its message (the outcome is unknown, so it
 // is not sent again) and leaves the event's other messages and the worker

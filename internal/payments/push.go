@@ -127,7 +127,7 @@ type pushTarget struct {
 // one statement.
 func (s *Service) pushTarget(ctx context.Context, id string) (*pushTarget, error) {
 	pt := new(pushTarget)
-	err := s.db.NewSelect().Model(pt).ColumnExpr("?TableAlias.*").ColumnExpr("COALESCE(s.slug, '') AS slug, COALESCE(o.number, 0) AS number").
+	err := s.db.NewSelect().Model(pt).ColumnExpr("?TableColumns").ColumnExpr("COALESCE(s.slug, '') AS slug, COALESCE(o.number, 0) AS number").
 		Join("LEFT JOIN orders AS o ON o.id = ?TableAlias.order_id AND o.store_id = ?TableAlias.store_id").
 		Join("LEFT JOIN stores AS s ON s.id = o.store_id").Where("?TableAlias.id = ?", id).Scan(ctx)
 	return pt, db.NotFound(err)

@@ -161,7 +161,7 @@ type target struct {
 // target reads dl's endpoint and its event's body in one statement.
 func (d *Deliverer) target(ctx context.Context, dl *Delivery) (*target, error) {
 	tg := new(target)
-	err := d.DB.NewSelect().Model(tg).ColumnExpr("?TableAlias.*").
+	err := d.DB.NewSelect().Model(tg).ColumnExpr("?TableColumns").
 		ColumnExpr("(SELECT payload FROM events WHERE id = ?) AS payload", dl.EventID).
 		Where("store_id = ?", dl.StoreID).Where("id = ?", dl.EndpointID).Scan(ctx)
 	if err == nil && tg.Payload == "" {
