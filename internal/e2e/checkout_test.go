@@ -75,6 +75,7 @@ func (s *shop) order(t *testing.T, phone string, qty int) (id, token string) {
 	require.Equal(t, 201, r.Status, "%s", r.Body)
 	m := r.json(t)
 	require.Equal(t, "pending", m["status"])
+	require.NotContains(t, m, "paid_at", "no payment time before a payment")
 	require.Equal(t, "KES", m["currency"])
 	require.EqualValues(t, 150000*qty, num(m["total"]))
 	return str(m["id"]), str(m["token"])

@@ -41,7 +41,7 @@ type Order struct {
 	Sequence      int64     `json:"sequence"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
-	PaidAt        time.Time `bun:",nullzero" json:"paid_at"`
+	PaidAt        time.Time `bun:",nullzero" json:"paid_at,omitzero"`
 	// ExpiresAt is when an unpaid order releases its stock.
 	ExpiresAt time.Time `bun:",nullzero" json:"expires_at"`
 	// Attention says why the merchant must look at the order, e.g.

@@ -187,7 +187,7 @@ func TestWaitingPageRefreshesWithoutJavaScriptAndCountsDown(t *testing.T) {
 	order := sh.buy(ps[0].ID, "0700 000 007")
 	res := sh.until(order, "Check your phone — enter your M-Pesa PIN")
 	require.Contains(t, res.Body, `<noscript><meta http-equiv="refresh" content="3"></noscript>`)
-	require.Regexp(t, `<span class="count" id="left">\d+</span> seconds left`, res.Body)
+	require.Regexp(t, `Seconds left to answer the prompt: <span class="count" id="left">\d+</span>\.`, res.Body)
 	require.Contains(t, textOf(res.Body), "We sent an M-Pesa prompt to 0700 000 007 to pay KES 60.")
 	status := sh.get(strings.Replace(order, "?t=", "/status?t=", 1))
 	require.Contains(t, status.Body, `"state":"waiting"`)
