@@ -17,6 +17,7 @@ import (
 	"github.com/sokohub/sokohub/internal/db/dbtest"
 	"github.com/sokohub/sokohub/internal/outbox"
 	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/queue/queuetest"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/tenants/orders"
 	"github.com/sokohub/sokohub/tenants/stores"
@@ -331,25 +332,12 @@ func TestSendSurvivesAPanickingProvider(t *testing.T) {
 	}
 }
 
-// jobs records what is enqueued.
-type jobs struct {
-	mu  sync.Mutex
-	got []queue.Job
-}
-
-func (q *jobs) Enqueue(_ context.Context, j queue.Job) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.got = append(q.got, j)
-	return nil
-}
-
 // The sweeper re-enqueues an event whose messages are still pending long
 // after, once, under the task id the relay used.
 func TestSweepEnqueuesStaleEventsOnce(t *testing.T) {
 	t.Parallel()
 	b := setupService(t)
-	q := &jobs{}
+	q := &queuetest.Recorder{}
 	b.svc.Queue = q
 	ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{"receipt": "QK7Y64F4W2"}})
 	fresh := b.fanout(t, outbox.OrderPaymentFailed, b.order.ID, map[string]any{"payment": map[string]any{"result_code": "1"}})
@@ -357,7 +345,7 @@ func TestSweepEnqueuesStaleEventsOnce(t *testing.T) {
 		Where("event_id = ?", ns[0].EventID).Exec(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, b.svc.Sweep(t.Context()))
-	require.Equal(t, []queue.Job{{Type: queue.TypeNotify, ID: ns[0].EventID, StoreID: b.store.ID}}, q.got,
+	require.Equal(t, []queue.Job{{Type: queue.TypeNotify, ID: ns[0].EventID, StoreID: b.store.ID}}, q.Jobs(),
 		"one task for the stale event's three messages; none for %s", fresh[0].EventID)
 }
 

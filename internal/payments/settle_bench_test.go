@@ -14,6 +14,7 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/db/dbtest"
 	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/queue/queuetest"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/tenants/orders"
 )
@@ -25,7 +26,7 @@ import (
 func BenchmarkHandleCallback(b *testing.B) {
 	ctx := context.Background()
 	d := dbtest.Open(b)
-	jobs := &recorder{}
+	jobs := &queuetest.Recorder{}
 	svc := NewService(Config{DB: d, Queue: jobs, PublicURL: "http://127.0.0.1", Tokens: tokens.NewDeriver([]byte("k")),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	now := db.Now()
@@ -67,7 +68,7 @@ func BenchmarkHandleCallback(b *testing.B) {
 		if err := svc.Receive(ctx, token, []byte(body), "127.0.0.1", false); err != nil {
 			b.Fatal(err)
 		}
-		payload, _ := json.Marshal(queue.Payload{ID: jobs.jobs[len(jobs.jobs)-1].ID})
+		payload, _ := json.Marshal(queue.Payload{ID: jobs.Jobs()[len(jobs.Jobs())-1].ID})
 		task := asynq.NewTask(queue.TypeCallback, payload)
 		b.StartTimer()
 		if err := svc.HandleCallback(ctx, task); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,22 +13,10 @@ import (
 	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/db/dbtest"
 	"github.com/sokohub/sokohub/internal/outbox"
-	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/queue/queuetest"
 	"github.com/sokohub/sokohub/internal/tokens"
 	"github.com/sokohub/sokohub/tenants/orders"
 )
-
-type recorder struct {
-	mu   sync.Mutex
-	jobs []queue.Job
-}
-
-func (r *recorder) Enqueue(_ context.Context, j queue.Job) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.jobs = append(r.jobs, j)
-	return nil
-}
 
 type bundle struct {
 	db  *bun.DB
@@ -40,7 +27,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	d := dbtest.Open(t)
-	svc := NewService(Config{DB: d, Queue: &recorder{}, PublicURL: "http://127.0.0.1", Tokens: tokens.NewDeriver([]byte("k")),
+	svc := NewService(Config{DB: d, Queue: &queuetest.Recorder{}, PublicURL: "http://127.0.0.1", Tokens: tokens.NewDeriver([]byte("k")),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return &bundle{db: d, svc: svc, ctx: context.Background()}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sokohub/sokohub/internal/mpesa"
 	"github.com/sokohub/sokohub/internal/mpesa/simulator"
 	"github.com/sokohub/sokohub/internal/queue"
+	"github.com/sokohub/sokohub/internal/queue/queuetest"
 	"github.com/sokohub/sokohub/internal/ratelimit"
 	"github.com/sokohub/sokohub/internal/ratelimit/ratelimittest"
 	"github.com/sokohub/sokohub/internal/secrets"
@@ -55,7 +56,7 @@ const (
 
 type throttleBundle struct {
 	*bundle
-	jobs   *recorder
+	jobs   *queuetest.Recorder
 	clock  *ratelimittest.Clock
 	calls  *darajaCalls
 	vault  *stores.Vault
@@ -81,7 +82,7 @@ func setupThrottled(t *testing.T) *throttleBundle {
 
 	rdb, prefix := ratelimittest.Redis(t)
 	clock := ratelimittest.NewClock()
-	jobs := &recorder{}
+	jobs := &queuetest.Recorder{}
 	vault := stores.NewVault(keys)
 	svc := NewService(Config{DB: d, Daraja: mpesa.NewClient(mpesa.Options{BaseURL: srv.URL}), Vault: vault, Queue: jobs,
 		// Callbacks go nowhere: these attempts stay prompted.
@@ -135,10 +136,8 @@ func (b *throttleBundle) reload(t *testing.T, a *Attempt) *Attempt {
 
 // deferred returns the throttled jobs of type typ recorded for a.
 func (b *throttleBundle) deferred(typ string, a *Attempt) []queue.Job {
-	b.jobs.mu.Lock()
-	defer b.jobs.mu.Unlock()
 	var out []queue.Job
-	for _, j := range b.jobs.jobs {
+	for _, j := range b.jobs.Jobs() {
 		if j.Type == typ && j.ID == a.ID && strings.HasPrefix(j.Key, "throttled-") {
 			out = append(out, j)
 		}
