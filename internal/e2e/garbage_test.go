@@ -84,6 +84,21 @@ func TestPathVariantsDoNotSkipTheGate(t *testing.T) {
 
 // TestNULIsRefusedEverywhere: a NUL in JSON text, a form or a query is a
 // 400, never a broken SQL statement.
+// A mistyped address opened in a browser gets a readable page; the API
+// and clients that do not ask for HTML keep the JSON error.
+func TestUnknownPathsAnswerInTheirClientsFormat(t *testing.T) {
+	stack := stacktest.Start(t, stacktest.Options{})
+	c := client{t: t, base: stack.URL}
+	browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	page := c.do("GET", "/no-such-page", nil, "Accept", browser)
+	require.Equal(t, 404, page.Status)
+	require.Contains(t, strings.ToLower(string(page.Body)), "<html")
+	for _, r := range []reply{c.do("GET", "/no-such-page", nil), c.do("GET", "/api/v1/no-such-thing", nil, "Accept", browser)} {
+		require.Equal(t, 404, r.Status)
+		require.Contains(t, string(r.Body), `"error":{"code":`)
+	}
+}
+
 func TestNULIsRefusedEverywhere(t *testing.T) {
 	stack := stacktest.Start(t, stacktest.Options{})
 	c := client{t: t, base: stack.URL}

@@ -138,9 +138,16 @@ func errorHandler(log *slog.Logger, page func(c *fiber.Ctx, status int, message 
 	}
 }
 
+// wantsHTML reports whether an error is answered with a page: on the
+// pages' paths, and on any other path outside the API and the callbacks
+// that a browser asked for (a mistyped address gets a page, not JSON).
 func wantsHTML(c *fiber.Ctx) bool {
 	p := c.Path()
-	return len(p) >= 3 && p[:3] == "/s/" || p == "/" || len(p) >= 10 && p[:10] == "/dashboard" ||
+	if len(p) >= 3 && p[:3] == "/s/" || p == "/" || len(p) >= 10 && p[:10] == "/dashboard" ||
 		strings.HasPrefix(p, "/admin") || strings.HasPrefix(p, "/login") || strings.HasPrefix(p, "/logout") ||
-		strings.HasPrefix(p, "/invitations/")
+		strings.HasPrefix(p, "/invitations/") {
+		return true
+	}
+	return !strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/callbacks/") &&
+		strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 }
