@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -50,7 +51,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := run(ctx, os.Args[1], os.Args[2:], log); err != nil {
+	err := run(ctx, os.Args[1], os.Args[2:], log)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h or --help: the flags were printed, as asked
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "sokohub:", err)
 		os.Exit(1)
 	}
