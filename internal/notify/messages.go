@@ -155,7 +155,9 @@ func (c *composer) compose(seller contact) {
 // customerPaid is the order confirmation: SMS, and email when given.
 func (c *composer) customerPaid() {
 	o := c.order
-	receipt := cmp.Or(c.d.Payment.Receipt, "(confirmed by M-Pesa; receipt to follow)")
+	// Paid on M-Pesa's word without its receipt (an STK Query, the callback
+	// lost or late): the customer has the number in M-Pesa's own SMS.
+	receipt := cmp.Or(c.d.Payment.Receipt, "(confirmed by M-Pesa; the number is in the SMS from M-Pesa)")
 	amount, link := money.Format(o.Total, o.Currency), c.link()
 	c.customer(KindOrderConfirmation, fmt.Sprintf("%s: order #%d is paid", c.store.Name, o.Number),
 		fmt.Sprintf("%s: order #%d is paid. %s, M-Pesa receipt %s. See your order: %s", c.store.Name, o.Number, amount, receipt, link),
@@ -179,7 +181,7 @@ func (c *composer) customerFailed() {
 func (c *composer) sellerNewOrder() (subject, body string) {
 	o := c.order
 	amount := money.Format(o.Total, o.Currency)
-	receipt := cmp.Or(c.d.Payment.Receipt, "to follow")
+	receipt := cmp.Or(c.d.Payment.Receipt, "not received yet (it shows on the order when M-Pesa sends it)")
 	return fmt.Sprintf("New paid order #%d: %s", o.Number, amount),
 		fmt.Sprintf("New paid order #%d on %s: %s from %s, M-Pesa receipt %s.\n%s", o.Number, c.store.Name, amount,
 			customerName(o), receipt, c.itemLines())

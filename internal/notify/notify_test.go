@@ -155,6 +155,15 @@ func TestFanout(t *testing.T) {
 		require.NotContains(t, seller.Body, "254712345678")
 	})
 
+	t.Run("PaidWithoutReceiptSaysWhereItIs", func(t *testing.T) {
+		t.Parallel()
+		b := setupService(t)
+		ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{}})
+		require.Contains(t, find(t, ns, KindOrderConfirmation, ChannelSMS).Body, "the number is in the SMS from M-Pesa")
+		require.Contains(t, find(t, ns, KindSellerNewOrder, ChannelEmail).Body,
+			"M-Pesa receipt not received yet (it shows on the order when M-Pesa sends it)")
+	})
+
 	t.Run("SellerPreferencesChooseChannels", func(t *testing.T) {
 		t.Parallel()
 		b := setupService(t)

@@ -179,6 +179,18 @@ func TestPayAndSeeConfirmationWithReceipt(t *testing.T) {
 	require.Contains(t, status.Body, `"state":"paid"`)
 }
 
+// An order paid on the STK Query's word (its callback never came) does
+// not promise a receipt that may never come: the number is in M-Pesa's
+// own SMS to the customer.
+func TestPaidWithoutReceiptSaysWhereTheReceiptIs(t *testing.T) {
+	s := stacktest.Start(t, stacktest.Options{})
+	_, ps := products(t, s)
+	sh := newShopper(t, s)
+	order := sh.buy(ps[0].ID, "0700 000 004")
+	text := textOf(sh.until(order, "Paid — thank you!").Body)
+	require.Contains(t, text, "M-Pesa receipt confirmed by M-Pesa; the receipt number is in the SMS from M-Pesa on your phone")
+}
+
 func TestWaitingPageRefreshesWithoutJavaScriptAndCountsDown(t *testing.T) {
 	s := stacktest.Start(t, stacktest.Options{})
 	_, ps := products(t, s)
