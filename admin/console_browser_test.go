@@ -21,8 +21,7 @@ import (
 // TestConsoleSuspendsAStore: a platform admin logs into the console in a
 // real browser, suspends a store, and its storefront then refuses to sell.
 func TestConsoleSuspendsAStore(t *testing.T) {
-	s := stacktest.Start(t, stacktest.Options{Env: map[string]string{
-		"SOKOHUB_ADMIN_EMAIL": "ops@sokohub.test", "SOKOHUB_ADMIN_PASSWORD": "ops-password-1"}})
+	s := stacktest.Start(t, stacktest.Options{Admin: true})
 	ctx := context.Background()
 	owner, err := s.App.Auth.CreateUser(ctx, "baraka@duka.test", "baraka-password", "Baraka")
 	require.NoError(t, err)
@@ -43,7 +42,7 @@ func TestConsoleSuspendsAStore(t *testing.T) {
 	b := browsertest.New(t)
 	b.Do(chromedp.Navigate(s.URL + "/admin"))
 	b.WaitText("h1", "Log in")
-	b.Do(chromedp.SendKeys(chromedp.ID("email"), "ops@sokohub.test"), chromedp.SendKeys(chromedp.ID("password"), "ops-password-1"),
+	b.Do(chromedp.SendKeys(chromedp.ID("email"), stacktest.AdminEmail), chromedp.SendKeys(chromedp.ID("password"), stacktest.AdminPassword),
 		chromedp.Click(chromedp.ID("login")))
 	b.WaitText("#stores", "Duka la Baraka")
 	b.Screenshot("console-stores")

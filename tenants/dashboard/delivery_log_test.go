@@ -20,8 +20,7 @@ import (
 // shows each attempt as time, status, duration and error: not a Go dump
 // of the attempt records ("[{wha_… map[Content-Type:…] …}]").
 func TestDeliveryLogShowsEachAttempt(t *testing.T) {
-	s := stacktest.Start(t, stacktest.Options{Env: map[string]string{
-		"SOKOHUB_ADMIN_EMAIL": "ops@sokohub.test", "SOKOHUB_ADMIN_PASSWORD": "ops-password-1"}})
+	s := stacktest.Start(t, stacktest.Options{Admin: true})
 	st, _ := demo(t, s)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	t.Cleanup(receiver.Close)
@@ -47,7 +46,7 @@ func TestDeliveryLogShowsEachAttempt(t *testing.T) {
 	noDump(t, log)
 
 	admin := newMerchant(t, s)
-	admin.login("ops@sokohub.test", "ops-password-1")
+	admin.login(stacktest.AdminEmail, stacktest.AdminPassword)
 	require.Contains(t, textOf(admin.get("/admin").Body), "1 store. Page 1", "not \"1 stores\"")
 	console := admin.get("/admin/stores/demo")
 	require.Equal(t, http.StatusOK, console.Status)

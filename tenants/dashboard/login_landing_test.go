@@ -14,9 +14,8 @@ import (
 // A login without a page to return to lands where the person works ("/"
 // is the demo shop); a next page is kept only when it is on this site.
 func TestLoginLandsOnTheDashboardOrTheConsole(t *testing.T) {
-	s := stacktest.Start(t, stacktest.Options{Env: map[string]string{
-		"SOKOHUB_ADMIN_EMAIL": "ops@sokohub.test", "SOKOHUB_ADMIN_PASSWORD": "ops-password-1"}})
-	merchant, admin := []string{devstack.DemoEmail, devstack.DemoPassword}, []string{"ops@sokohub.test", "ops-password-1"}
+	s := stacktest.Start(t, stacktest.Options{Admin: true})
+	merchant, admin := []string{devstack.DemoEmail, devstack.DemoPassword}, []string{stacktest.AdminEmail, stacktest.AdminPassword}
 	for _, c := range []struct {
 		who        []string
 		next, want string

@@ -20,8 +20,8 @@ import (
 )
 
 const (
-	adminEmail    = "ops@sokohub.test"
-	adminPassword = "ops-password-123"
+	adminEmail    = stacktest.AdminEmail
+	adminPassword = stacktest.AdminPassword
 	supportReason = "owner asked for help with an order"
 )
 
@@ -31,8 +31,7 @@ const (
 // without it (never started, ended, expired, or another store's) the page
 // is a 403 that says how to start it. The owner is unaffected.
 func TestAdminNeedsSupportAccessInADashboard(t *testing.T) {
-	s := stacktest.Start(t, stacktest.Options{Env: map[string]string{
-		"SOKOHUB_ADMIN_EMAIL": adminEmail, "SOKOHUB_ADMIN_PASSWORD": adminPassword}})
+	s := stacktest.Start(t, stacktest.Options{Admin: true})
 	ctx := context.Background()
 	st, ps := demo(t, s)
 	paid := buy(t, s, st, ps[0], "0712345678", "Wanjiku", true)
@@ -151,8 +150,7 @@ func grantOf(t *testing.T, s *devstack.Stack, st *stores.Store) *auth.SupportGra
 // platform_support keeps only support's read-only pages, whatever grant
 // their session still holds.
 func TestSupportAccessEndsWithTheAdminRole(t *testing.T) {
-	s := stacktest.Start(t, stacktest.Options{Env: map[string]string{
-		"SOKOHUB_ADMIN_EMAIL": adminEmail, "SOKOHUB_ADMIN_PASSWORD": adminPassword}})
+	s := stacktest.Start(t, stacktest.Options{Admin: true})
 	admin := newMerchant(t, s)
 	admin.login(adminEmail, adminPassword)
 	start := admin.submit("/admin/stores/demo", "/admin/stores/demo/support", url.Values{"reason": {supportReason}})

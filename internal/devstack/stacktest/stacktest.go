@@ -21,8 +21,19 @@ import (
 	"github.com/sokohub/sokohub/internal/queue"
 )
 
+// AdminEmail and AdminPassword are the platform admin of a stack started
+// with Options.Admin.
+const (
+	AdminEmail    = "ops@sokohub.test"
+	AdminPassword = "ops-password-1"
+)
+
 // Options adjust the stack.
 type Options struct {
+	// Admin creates the platform admin AdminEmail (SOKOHUB_ADMIN_EMAIL and
+	// SOKOHUB_ADMIN_PASSWORD), for tests of the console and of support
+	// access.
+	Admin bool
 	// Env overrides configuration variables (SOKOHUB_SIM_DELAY defaults to 0s,
 	// SOKOHUB_QUERY_DELAY to 2s).
 	Env map[string]string
@@ -46,6 +57,9 @@ func Start(t testing.TB, o Options) *devstack.Stack {
 		"SOKOHUB_REDIS_NAMESPACE": ns,
 		"SOKOHUB_SIM_DELAY":       "0s",
 		"SOKOHUB_QUERY_DELAY":     "2s",
+	}
+	if o.Admin {
+		env["SOKOHUB_ADMIN_EMAIL"], env["SOKOHUB_ADMIN_PASSWORD"] = AdminEmail, AdminPassword
 	}
 	for k, v := range o.Env {
 		env[k] = v
