@@ -49,6 +49,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 	mux.HandleFunc(queue.TypeCallback, a.Payments.HandleCallback)
 	mux.HandleFunc(queue.TypeDeliver, a.Deliverer.HandleDeliver)
 	mux.HandleFunc(queue.TypeNotify, a.Notify.HandleSend)
+	mux.HandleFunc(queue.TypeNotifyEvent, a.Notify.HandleSendEvent)
 	mux.HandleFunc(queue.TypeSweep, a.handleSweep)
 	if err := srv.Start(mux); err != nil {
 		return err

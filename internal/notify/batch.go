@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,9 +19,7 @@ import (
 // events: a sale-day batch of a hundred events is a handful of statements
 // instead of six per event (that is what let the relay fall behind).
 type batch struct {
-	stores   map[string]*stores.Store
-	settings map[string]*Settings
-	owners   map[string]string // owner's user id → account email
+	stores   map[string]*storeRow
 	orders   map[string]*orders.Order
 	attempts map[string]*payments.Attempt
 }
@@ -76,7 +75,7 @@ func (s *Service) composers(ctx context.Context, tx bun.IDB, es []outbox.Event) 
 // readBatch loads the stores (with their sender names and owners' emails,
 // in one read), orders and payment attempts a batch names.
 func readBatch(ctx context.Context, tx bun.IDB, storeIDs, orderIDs, attemptIDs []string) (*batch, error) {
-	b := &batch{stores: map[string]*stores.Store{}, settings: map[string]*Settings{}, owners: map[string]string{}}
+	b := &batch{stores: map[string]*storeRow{}}
 	var rows []storeRow
 	err := tx.NewSelect().Model(&rows).ColumnExpr("?TableColumns").
 		ColumnExpr("COALESCE(ns.sms_sender_id, '') AS sms_sender_id, COALESCE(ns.email_from_name, '') AS email_from_name").
@@ -88,17 +87,12 @@ func readBatch(ctx context.Context, tx bun.IDB, storeIDs, orderIDs, attemptIDs [
 		return nil, err
 	}
 	for i := range rows {
-		r := &rows[i]
-		b.stores[r.ID] = &r.Store
-		b.settings[r.ID] = &Settings{StoreID: r.ID, SMSSenderID: r.SMSSenderID, EmailFromName: r.EmailFromName}
-		if r.OwnerEmail != "" {
-			b.owners[r.OwnerID] = r.OwnerEmail
-		}
+		b.stores[rows[i].ID] = &rows[i]
 	}
-	if b.orders, err = byID[orders.Order](ctx, tx, "id", orderIDs, func(o *orders.Order) string { return o.ID }); err != nil {
+	if b.orders, err = byID(ctx, tx, orderIDs, func(o *orders.Order) string { return o.ID }); err != nil {
 		return nil, err
 	}
-	b.attempts, err = byID[payments.Attempt](ctx, tx, "id", attemptIDs, func(a *payments.Attempt) string { return a.ID })
+	b.attempts, err = byID(ctx, tx, attemptIDs, func(a *payments.Attempt) string { return a.ID })
 	return b, err
 }
 
@@ -110,14 +104,14 @@ type storeRow struct {
 	OwnerEmail    string `bun:",scanonly"`
 }
 
-// byID reads the rows of T whose column is one of ids, keyed by key.
-func byID[T any](ctx context.Context, tx bun.IDB, column string, ids []string, key func(*T) string) (map[string]*T, error) {
+// byID reads the rows of T whose id is one of ids, keyed by key (their id).
+func byID[T any](ctx context.Context, tx bun.IDB, ids []string, key func(*T) string) (map[string]*T, error) {
 	out := map[string]*T{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []T
-	if err := tx.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), bun.In(ids)).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	for i := range rows {
@@ -131,18 +125,15 @@ func byID[T any](ctx context.Context, tx bun.IDB, column string, ids []string, k
 // store's order or payment.
 func (c *composer) bind(b *batch) error {
 	e := c.e
-	if c.store = b.stores[e.StoreID]; c.store == nil {
+	st := b.stores[e.StoreID]
+	if st == nil {
 		return fmt.Errorf("event %s: store %s: %w", e.ID, e.StoreID, db.ErrNotFound)
 	}
-	c.settings = b.settings[e.StoreID]
-	if c.settings == nil {
-		c.settings = &Settings{StoreID: e.StoreID}
-	}
-	c.sellerEmail = c.store.Prefs().Email
-	if c.sellerEmail == "" {
-		if c.sellerEmail = b.owners[c.store.OwnerID]; c.sellerEmail == "" {
-			return fmt.Errorf("event %s: owner of store %s: %w", e.ID, e.StoreID, db.ErrNotFound)
-		}
+	c.store = &st.Store
+	c.settings = &Settings{StoreID: st.ID, SMSSenderID: st.SMSSenderID, EmailFromName: st.EmailFromName}
+	// The seller's emails go where the store says, else to its owner.
+	if c.sellerEmail = cmp.Or(st.Prefs().Email, st.OwnerEmail); c.sellerEmail == "" {
+		return fmt.Errorf("event %s: owner of store %s: %w", e.ID, e.StoreID, db.ErrNotFound)
 	}
 	if o := b.orders[e.OrderID]; o != nil && o.StoreID == e.StoreID {
 		c.order = o

@@ -85,7 +85,7 @@ func (s *Service) Fanout(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]
 	for _, n := range ns {
 		if inserted[n.ID] && !queued[n.EventID] {
 			queued[n.EventID] = true
-			jobs = append(jobs, queue.Job{Type: queue.TypeNotify, ID: n.EventID, StoreID: n.StoreID})
+			jobs = append(jobs, queue.Job{Type: queue.TypeNotifyEvent, ID: n.EventID, StoreID: n.StoreID})
 		}
 	}
 	return jobs, nil

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -123,18 +122,22 @@ func NewService(c Config) *Service {
 	return &Service{Config: c, providers: map[string]Provider{ChannelSMS: c.SMS, ChannelEmail: c.Email}}
 }
 
-// HandleSend is the notify:send task. Its id is an event's (the relay
-// sends all of an event's messages in one task) or one message's (admin
-// notices, and tasks enqueued before messages went by event).
+// HandleSend is the notify:send task: one message (admin notices).
 func (s *Service) HandleSend(ctx context.Context, t *asynq.Task) error {
 	p, err := queue.Decode(t)
 	if err != nil {
 		return err
 	}
-	if strings.HasPrefix(p.ID, "evt_") {
-		return s.SendEvent(ctx, p.ID)
-	}
 	return s.Send(ctx, p.ID)
+}
+
+// HandleSendEvent is the notify:event task: an event's messages.
+func (s *Service) HandleSendEvent(ctx context.Context, t *asynq.Task) error {
+	p, err := queue.Decode(t)
+	if err != nil {
+		return err
+	}
+	return s.SendEvent(ctx, p.ID)
 }
 
 // Send hands message id to its channel's provider and records the outcome.
@@ -276,13 +279,14 @@ const sweepAfter = 15 * time.Minute
 // used, so a task still queued absorbs the sweeper's.
 func (s *Service) Sweep(ctx context.Context) error {
 	var ns []Notification
-	err := s.DB.NewSelect().Model(&ns).Distinct().Column("event_id", "store_id").Where("status = ?", StatusPending).
-		Where("created_at < ?", db.Now().Add(-sweepAfter)).Limit(500).Scan(ctx)
+	err := s.DB.NewSelect().Model(&ns).Column("event_id", "store_id").Where("status = ?", StatusPending).
+		Where("created_at < ?", db.Now().Add(-sweepAfter)).Group("event_id", "store_id").
+		OrderExpr("MIN(created_at)").Limit(500).Scan(ctx)
 	if err != nil {
 		return err
 	}
 	for _, n := range ns {
-		if err := s.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeNotify, ID: n.EventID, StoreID: n.StoreID}); err != nil {
+		if err := s.Queue.Enqueue(ctx, queue.Job{Type: queue.TypeNotifyEvent, ID: n.EventID, StoreID: n.StoreID}); err != nil {
 			return err
 		}
 	}

@@ -97,7 +97,7 @@ func (b *bundle) fanout(t *testing.T, typ, orderID string, data map[string]any) 
 	require.NoError(t, db.RunInTx(ctx, b.db, func(ctx context.Context, tx bun.IDB) error {
 		jobs, err := b.svc.Fanout(ctx, tx, []outbox.Event{*e})
 		for _, j := range jobs {
-			require.Equal(t, e.ID, j.ID, "one send task for the event's messages")
+			require.Equal(t, queue.Job{Type: queue.TypeNotifyEvent, ID: e.ID, StoreID: e.StoreID}, j, "one send task for the event's messages")
 			var rows []*Notification
 			require.NoError(t, tx.NewSelect().Model(&rows).Where("event_id = ?", j.ID).Scan(ctx))
 			ns = append(ns, rows...)
@@ -302,8 +302,8 @@ func TestSendEvent(t *testing.T) {
 	other := b.fanout(t, outbox.OrderPaymentFailed, b.order.ID, map[string]any{"payment": map[string]any{"result_code": "1"}})
 	b.sms.err = fmt.Errorf("%w: invalid number", ErrPermanent)
 	b.email.err = nil
-	task := asynq.NewTask(queue.TypeNotify, []byte(`{"id":"`+other[0].EventID+`"}`))
-	require.ErrorIs(t, b.svc.HandleSend(t.Context(), task), asynq.SkipRetry, "nothing left worth a retry")
+	task := asynq.NewTask(queue.TypeNotifyEvent, []byte(`{"id":"`+other[0].EventID+`"}`))
+	require.ErrorIs(t, b.svc.HandleSendEvent(t.Context(), task), asynq.SkipRetry, "nothing left worth a retry")
 	require.Len(t, b.email.sent, 3, "the customer's failure email went")
 }
 
@@ -354,7 +354,7 @@ func TestSweepEnqueuesStaleEventsOnce(t *testing.T) {
 		Where("event_id = ?", ns[0].EventID).Exec(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, b.svc.Sweep(t.Context()))
-	require.Equal(t, []queue.Job{{Type: queue.TypeNotify, ID: ns[0].EventID, StoreID: b.store.ID}}, q.Jobs(),
+	require.Equal(t, []queue.Job{{Type: queue.TypeNotifyEvent, ID: ns[0].EventID, StoreID: b.store.ID}}, q.Jobs(),
 		"one task for the stale event's three messages; none for %s", fresh[0].EventID)
 }
 

@@ -17,7 +17,10 @@ const (
 	TypeCallback = "payment:callback"
 	TypeDeliver  = "webhook:deliver"
 	TypeNotify   = "notify:send"
-	TypeSweep    = "maintenance:sweep"
+	// TypeNotifyEvent sends every pending message of one event (the
+	// customer's SMS and email and the seller's notice) in one task.
+	TypeNotifyEvent = "notify:event"
+	TypeSweep       = "maintenance:sweep"
 )
 
 // Payload is the body of every task: the id of the row the task works on,
@@ -69,11 +72,12 @@ type taskSpec struct {
 }
 
 var specs = map[string]taskSpec{
-	TypeCallback: {queue: "critical", timeout: 30 * time.Second, maxRetry: 10},
-	TypeSTKPush:  {queue: "critical", timeout: 45 * time.Second, maxRetry: 3},
-	TypeSTKQuery: {queue: "default", timeout: 45 * time.Second, maxRetry: 5},
-	TypeDeliver:  {queue: "webhooks", timeout: 30 * time.Second, maxRetry: 7},
-	TypeNotify:   {queue: "notify", timeout: 30 * time.Second, maxRetry: 8},
+	TypeCallback:    {queue: "critical", timeout: 30 * time.Second, maxRetry: 10},
+	TypeSTKPush:     {queue: "critical", timeout: 45 * time.Second, maxRetry: 3},
+	TypeSTKQuery:    {queue: "default", timeout: 45 * time.Second, maxRetry: 5},
+	TypeDeliver:     {queue: "webhooks", timeout: 30 * time.Second, maxRetry: 7},
+	TypeNotify:      {queue: "notify", timeout: 30 * time.Second, maxRetry: 8},
+	TypeNotifyEvent: {queue: "notify", timeout: 30 * time.Second, maxRetry: 8},
 	// One sweep per tick across replicas: the tick is in the id, and the
 	// id outlives the run (longer than any sweep interval).
 	TypeSweep: {queue: "default", timeout: 60 * time.Second, maxRetry: 0, retention: time.Hour},
