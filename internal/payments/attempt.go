@@ -90,13 +90,6 @@ func Latest(ctx context.Context, idb bun.IDB, storeID, orderID string) (*Attempt
 	return a, db.NotFound(err)
 }
 
-// Get loads one of storeID's attempts.
-func Get(ctx context.Context, idb bun.IDB, storeID, id string) (*Attempt, error) {
-	a := new(Attempt)
-	err := idb.NewSelect().Model(a).Where("store_id = ?", storeID).Where("id = ?", id).Scan(ctx)
-	return a, db.NotFound(err)
-}
-
 func get(ctx context.Context, idb bun.IDB, id string) (*Attempt, error) {
 	a := new(Attempt)
 	err := idb.NewSelect().Model(a).Where("id = ?", id).Scan(ctx)

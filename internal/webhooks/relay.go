@@ -158,9 +158,9 @@ func (r *Relay) relayAlone(ctx context.Context, id string) {
 }
 
 // relayEvents makes the deliveries and fan-out of events es, taken (and
-// so marked relayed) inside tx: a few statements for the whole batch. Each delivery
-// is unique per (endpoint, event) and each notification per (event, kind,
-// channel), so an event relayed twice makes nothing twice.
+// so marked relayed) inside tx: a few statements for the whole batch.
+// Each delivery is unique per (endpoint, event) and each notification per
+// (event, kind, channel), so an event relayed twice makes nothing twice.
 func (r *Relay) relayEvents(ctx context.Context, tx bun.IDB, es []outbox.Event) ([]queue.Job, error) {
 	jobs, err := r.deliveries(ctx, tx, es)
 	if err != nil {
