@@ -4,15 +4,18 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/sokohub/sokohub/internal/devstack"
 	"github.com/sokohub/sokohub/internal/devstack/stacktest"
@@ -315,4 +318,61 @@ func TestBadInputChangesNothing(t *testing.T) {
 		require.Equal(t, "pending", view["status"], "a forged success on a guessed URL pays nothing")
 		require.Equal(t, "failed", dig(view, "payment", "status"))
 	})
+}
+
+// readOrder records, in order, which of the order's own rows a request
+// reads: its newest attempt or the order itself.
+type readOrder struct {
+	orderID string
+	mu      sync.Mutex
+	seen    []string
+}
+
+func (r *readOrder) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	q := e.Query
+	switch {
+	case strings.Contains(q, `FROM "payment_attempts"`) && strings.Contains(q, "(order_id = '"+r.orderID+"')"):
+		r.add("attempt")
+	case strings.Contains(q, `FROM "orders"`) && strings.Contains(q, "(id = '"+r.orderID+"')"):
+		r.add("order")
+	}
+	return ctx
+}
+
+func (r *readOrder) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+func (r *readOrder) add(what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen = append(r.seen, what)
+}
+
+func (r *readOrder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := r.seen
+	r.seen = nil
+	return seen
+}
+
+// The customer's views read the payment before the order: a settle
+// changes both in one transaction, so a payment seen as succeeded always
+// comes with its paid order (read the other way round, a poll between the
+// two reads saw "succeeded" beside "pending", and the page offered a paid
+// order a retry).
+func TestCustomerViewsReadThePaymentFirst(t *testing.T) {
+	stack := stacktest.Start(t, stacktest.Options{})
+	c := client{t: t, base: stack.URL}
+	s := setupShop(t, c, "kiosk")
+	id, token := s.order(t, "0712 345 678", 1)
+	s.waitPayment(t, id, token, "succeeded")
+	reads := &readOrder{orderID: id}
+	stack.App.DB.AddQueryHook(reads)
+
+	for _, path := range []string{"/s/kiosk/orders/" + id + "?t=" + token, "/s/kiosk/orders/" + id + "/status?t=" + token} {
+		require.Equal(t, 200, c.do("GET", path, nil).Status, path)
+		require.Equal(t, []string{"attempt", "order"}, reads.take(), path)
+	}
+	require.Equal(t, "paid", s.customerView(t, id, token)["status"])
+	require.Equal(t, []string{"attempt", "order"}, reads.take(), "the API's order view")
 }

@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/sokohub/sokohub/internal/db"
 	"github.com/sokohub/sokohub/internal/payments"
 	"github.com/sokohub/sokohub/tenants/catalog"
 	"github.com/sokohub/sokohub/tenants/checkout"
@@ -67,11 +70,14 @@ func (h *handlers) placeOrder(c *fiber.Ctx) error {
 }
 
 func (h *handlers) customerOrder(c *fiber.Ctx) error {
-	o, err := orders.GetForCustomer(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"), c.Get("X-Order-Token"))
-	if err != nil {
+	// The attempt is read before the order: a settle changes both in one
+	// transaction, so a succeeded payment is never shown beside a pending
+	// order.
+	a, err := payments.Latest(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
-	a, err := payments.Latest(c.UserContext(), h.DB, o.StoreID, o.ID)
+	o, err := orders.GetForCustomer(c.UserContext(), h.DB, currentStore(c).ID, c.Params("id"), c.Get("X-Order-Token"))
 	if err != nil {
 		return err
 	}

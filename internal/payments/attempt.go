@@ -82,7 +82,9 @@ func ForOrder(ctx context.Context, idb bun.IDB, storeID, orderID string) ([]Atte
 	return as, err
 }
 
-// Latest returns an order's newest attempt.
+// Latest returns an order's newest attempt. A view that shows the order
+// too reads the attempt first: both change in one transaction, so the
+// order read after it is never older than the attempt.
 func Latest(ctx context.Context, idb bun.IDB, storeID, orderID string) (*Attempt, error) {
 	a := new(Attempt)
 	err := idb.NewSelect().Model(a).Where("store_id = ?", storeID).Where("order_id = ?", orderID).

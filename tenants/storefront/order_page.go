@@ -55,12 +55,22 @@ func (s *Storefront) customerOrder(c *fiber.Ctx) (*orders.Order, string, error) 
 	return o, token, err
 }
 
-// status works out what the customer should see of o.
-func (s *Storefront) status(c *fiber.Ctx, o *orders.Order, token, lang string) (*orderPage, error) {
-	a, err := payments.Latest(c.UserContext(), s.DB, o.StoreID, o.ID)
+// customerView loads the order of the URL, for the customer holding its
+// token, with its newest attempt. The attempt is read first: a settle
+// changes both in one transaction, so a succeeded attempt is never seen
+// beside a still-pending order (which would offer a paid order a retry).
+func (s *Storefront) customerView(c *fiber.Ctx) (*orders.Order, *payments.Attempt, string, error) {
+	a, err := payments.Latest(c.UserContext(), s.DB, current(c).ID, c.Params("id"))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return nil, err
+		return nil, nil, "", err
 	}
+	o, token, err := s.customerOrder(c)
+	return o, a, token, err
+}
+
+// status works out what the customer should see of o and its newest
+// attempt a.
+func (s *Storefront) status(c *fiber.Ctx, o *orders.Order, a *payments.Attempt, token, lang string) (*orderPage, error) {
 	self := orderURL(base(c), o.ID, token)
 	p := &orderPage{Order: o, Self: self, Phone: displayPhone(o.Phone),
 		Poll: strings.Replace(self, "?t=", "/status?t=", 1), Retry: strings.Replace(self, "?t=", "/pay?t=", 1)}
@@ -103,13 +113,13 @@ func failureReason(a *payments.Attempt, lang string) string {
 func (s *Storefront) order(c *fiber.Ctx) error { return s.renderOrder(c, fiber.StatusOK, "") }
 
 func (s *Storefront) renderOrder(c *fiber.Ctx, status int, problem string) error {
-	o, token, err := s.customerOrder(c)
+	o, a, token, err := s.customerView(c)
 	if err != nil {
 		return err
 	}
 	v := newView(c, "")
 	v.Title = v.Tf("order.title", o.Number) + " · " + current(c).Name
-	p, err := s.status(c, o, token, v.Lang)
+	p, err := s.status(c, o, a, token, v.Lang)
 	if err != nil {
 		return err
 	}
@@ -127,11 +137,11 @@ func (s *Storefront) renderOrder(c *fiber.Ctx, status int, problem string) error
 // orderStatus is what the page's script polls: when Version changes the
 // page reloads to show the new state.
 func (s *Storefront) orderStatus(c *fiber.Ctx) error {
-	o, token, err := s.customerOrder(c)
+	o, a, token, err := s.customerView(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.status(c, o, token, "en")
+	p, err := s.status(c, o, a, token, "en")
 	if err != nil {
 		return err
 	}
