@@ -181,7 +181,9 @@ func (c *composer) customerFailed() {
 func (c *composer) sellerNewOrder() (subject, body string) {
 	o := c.order
 	amount := money.Format(o.Total, o.Currency)
-	receipt := cmp.Or(c.d.Payment.Receipt, "not received yet (it shows on the order when M-Pesa sends it)")
+	// Confirmed without a receipt (an STK Query): the callback that carries
+	// it may never come; the customer has the number in M-Pesa's SMS.
+	receipt := cmp.Or(c.d.Payment.Receipt, "not sent to us (payment confirmed by M-Pesa; the customer has the number in M-Pesa's SMS)")
 	return fmt.Sprintf("New paid order #%d: %s", o.Number, amount),
 		fmt.Sprintf("New paid order #%d on %s: %s from %s, M-Pesa receipt %s.\n%s", o.Number, c.store.Name, amount,
 			customerName(o), receipt, c.itemLines())

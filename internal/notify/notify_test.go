@@ -161,7 +161,7 @@ func TestFanout(t *testing.T) {
 		ns := b.fanout(t, outbox.OrderPaid, b.order.ID, map[string]any{"payment": map[string]any{}})
 		require.Contains(t, find(t, ns, KindOrderConfirmation, ChannelSMS).Body, "the number is in the SMS from M-Pesa")
 		require.Contains(t, find(t, ns, KindSellerNewOrder, ChannelEmail).Body,
-			"M-Pesa receipt not received yet (it shows on the order when M-Pesa sends it)")
+			"M-Pesa receipt not sent to us (payment confirmed by M-Pesa; the customer has the number in M-Pesa's SMS)")
 	})
 
 	t.Run("SellerPreferencesChooseChannels", func(t *testing.T) {
